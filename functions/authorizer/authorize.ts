@@ -1,0 +1,21 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
+import type { ProducerStore } from '../../shared/auth/producerStore.ts';
+import { bearerToken } from '../../shared/auth/tokens.ts';
+import { UnauthorizedError } from '../../shared/errors.ts';
+
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
+
+/**
+ * Authenticates the bearer token against the producers table. Which `source`s the producer may
+ * send is checked per event by ingest, from the context returned here.
+ */
+export async function authorize(
+  event: Pick<APIGatewayRequestAuthorizerEventV2, 'headers'>,
+  store: Pick<ProducerStore, 'findByToken'>,
+): Promise<AuthorizerResult> {
+  const token = bearerToken(event.headers?.authorization);
+  const producer = await store.findByToken(token);
+  if (!producer) throw new UnauthorizedError('unknown or revoked token');
+  return { isAuthorized: true, context: toAuthorizerContext(producer) };
+}

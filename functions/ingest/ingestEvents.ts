@@ -1,0 +1,101 @@
+import type { AuthorizedProducer } from '../../shared/auth/authorizerContext.ts';
+import { isSourceAllowed } from '../../shared/auth/tokens.ts';
+import { type ProducerEvent, producerEventSchema } from '../../shared/events/eventSchema.ts';
+import { partitionKeyOf, toPipelineRecord } from '../../shared/events/pipelineRecord.ts';
+import { encodeRecord } from '../../shared/events/recordCodec.ts';
+import { type BodyLimits, type HttpBody, type ParsedItem, parseEvents } from '../../shared/http/parseEvents.ts';
+import type { OutgoingRecord } from '../../shared/kinesis/packRecords.ts';
+import type { ProduceStats, Producer, PutOutcome } from '../../shared/kinesis/producer.ts';
+import { topPartitionKeys } from '../../shared/kinesis/topPartitionKeys.ts';
+
+export interface IngestRequest {
+  requestId: string;
+  receivedAt: Date;
+  http: HttpBody;
+  caller: AuthorizedProducer;
+  /** Epoch ms by which the last PutRecords attempt must be done. */
+  deadline: number;
+}
+
+export type EventStatus = 'accepted' | 'rejected' | 'failed';
+
+/** One entry of the response's `results`, in request order. */
+export interface EventResult {
+  index: number;
+  id: string | null;
+  status: EventStatus;
+  sequenceNumber?: string;
+  shardId?: string;
+  code?: string;
+  error?: string;
+  retryable?: boolean;
+}
+
+export interface IngestOutcome {
+  results: EventResult[];
+  stats: ProduceStats;
+  topPartitionKeys: Array<{ partitionKey: string; count: number }>;
+}
+
+type Checked = { ok: true; event: ProducerEvent } | { ok: false; code: string; error: string };
+
+/**
+ * POST /events without the HTTP wrapping: parse the body, validate each event, keep the ones the
+ * caller may send, write them with the producer, and report every event's fate by index.
+ */
+export async function ingestEvents(
+  request: IngestRequest,
+  deps: { producer: Producer; limits: BodyLimits },
+): Promise<IngestOutcome> {
+  const items = parseEvents(request.http, deps.limits);
+  const context = { receivedAt: request.receivedAt.toISOString(), ingestRequestId: request.requestId };
+  const results: EventResult[] = [];
+  const outgoing: OutgoingRecord[] = [];
+  items.forEach((item, index) => {
+    const checked = checkEvent(item, request.caller);
+    if (!checked.ok) {
+      results[index] = { index, id: idOf(item), status: 'rejected', code: checked.code, error: checked.error };
+      return;
+    }
+    const record = toPipelineRecord(checked.event, context);
+    results[index] = { index, id: record.id, status: 'failed' };
+    outgoing.push({ index, data: encodeRecord(record), partitionKey: partitionKeyOf(record) });
+  });
+  const { outcomes, stats } = await deps.producer.put(outgoing, { deadline: request.deadline });
+  for (const outcome of outcomes) Object.assign(results[outcome.index] as EventResult, resultFields(outcome));
+  return { results, stats, topPartitionKeys: topPartitionKeys(outgoing, 5) };
+}
+
+function checkEvent(item: ParsedItem, caller: AuthorizedProducer): Checked {
+  if (!item.ok) return { ok: false, code: 'invalid_json', error: item.error };
+  const parsed = producerEventSchema.safeParse(item.value);
+  if (!parsed.success) return { ok: false, code: 'invalid_event', error: describeIssues(parsed.error.issues) };
+  if (!isSourceAllowed(caller.sources, parsed.data.source)) {
+    return {
+      ok: false,
+      code: 'source_not_allowed',
+      error: `producer "${caller.producer}" may not send events with source "${parsed.data.source}"`,
+    };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`).join('; ');
+}
+
+function idOf(item: ParsedItem): string | null {
+  const id = item.ok && item.value !== null && typeof item.value === 'object' ? (item.value as { id?: unknown }).id : null;
+  return typeof id === 'string' ? id : null;
+}
+
+function resultFields(outcome: PutOutcome): Partial<EventResult> {
+  switch (outcome.status) {
+    case 'accepted':
+      return { status: 'accepted', sequenceNumber: outcome.sequenceNumber, shardId: outcome.shardId };
+    case 'rejected':
+      return { status: 'rejected', code: outcome.code, error: outcome.error };
+    case 'failed':
+      return { status: 'failed', code: outcome.code, error: outcome.error, retryable: outcome.retryable };
+  }
+}

@@ -1,0 +1,110 @@
+import { gunzipSync } from 'node:zlib';
+import { BodyParseError, PayloadTooLargeError } from '../errors.ts';
+import { bodyFormatOf, isGzipEncoded } from './mediaType.ts';
+
+/** The parts of an HTTP request that carry the body (API Gateway HTTP API payload 2.0 shape). */
+export interface HttpBody {
+  body?: string | undefined;
+  isBase64Encoded?: boolean;
+  /** Header names lower-cased, as API Gateway HTTP APIs deliver them. */
+  headers: Record<string, string | undefined>;
+}
+
+export interface BodyLimits {
+  /** Largest body, before and after decompression. */
+  maxBodyBytes: number;
+  /** Most events in one request (keeps the per-event response under Lambda's 6 MB). */
+  maxEvents: number;
+}
+
+/** One element of the body: parsed JSON, or why that element could not be parsed. */
+export type ParsedItem = { ok: true; value: unknown } | { ok: false; error: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Turns a request body into its events: one JSON object, a JSON array, or NDJSON (one event a
+ * line, where a bad line fails only itself). Throws a typed error when nothing can be read.
+ *
+ * @example
+ * parseEvents({ body: '[{"type":"a","source":"b"}]', headers: {} }, { maxBodyBytes: 5 << 20, maxEvents: 10_000 });
+ */
+export function parseEvents(request: HttpBody, limits: BodyLimits): ParsedItem[] {
+  const format = bodyFormatOf(request.headers['content-type']);
+  const text = decodeBody(request, limits.maxBodyBytes);
+  if (text.trim() === '') throw new BodyParseError('the body is empty; send an event, an array of events or NDJSON');
+  const items = format === 'ndjson' ? parseNdjson(text) : parseJsonBody(text);
+  if (items.length === 0) throw new BodyParseError('the body holds no events');
+  if (items.length > limits.maxEvents) {
+    throw new PayloadTooLargeError(`${items.length} events in one request; the limit is ${limits.maxEvents}`, limits.maxEvents);
+  }
+  // JSON.parse makes `__proto__` an own property, which schema validation would then drop
+  // silently; refuse such events instead. (`\u` escapes can spell the key too.)
+  if (text.includes('__proto__') || text.includes('\\u')) return items.map(refuseProtoKeys);
+  return items;
+}
+
+function decodeBody(request: HttpBody, maxBytes: number): string {
+  const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.byteLength > maxBytes) throw tooLarge(raw.byteLength, maxBytes);
+  const bytes = isGzipEncoded(request.headers['content-encoding']) ? gunzip(raw, maxBytes) : raw;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BodyParseError('the body is not valid UTF-8');
+  }
+}
+
+/** Stops inflating one byte past the limit, so a gzip bomb costs at most `maxBytes` of memory. */
+function gunzip(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(`the body inflates to more than ${maxBytes} bytes`, maxBytes);
+    }
+    throw new BodyParseError('the body is not valid gzip', { cause: error });
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`the body is ${size} bytes; the limit is ${maxBytes}`, maxBytes);
+}
+
+function parseJsonBody(text: string): ParsedItem[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BodyParseError(`the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (Array.isArray(value)) return value.map((item) => ({ ok: true, value: item }));
+  if (value !== null && typeof value === 'object') return [{ ok: true, value }];
+  throw new BodyParseError('the body must be an event object or an array of events');
+}
+
+function parseNdjson(text: string): ParsedItem[] {
+  const items: ParsedItem[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    try {
+      items.push({ ok: true, value: JSON.parse(line) });
+    } catch (error) {
+      items.push({ ok: false, error: `line ${i + 1} is not valid JSON: ${(error as Error).message}` });
+    }
+  }
+  return items;
+}
+
+function refuseProtoKeys(item: ParsedItem): ParsedItem {
+  if (item.ok && hasProtoKey(item.value)) return { ok: false, error: 'the key "__proto__" is not allowed' };
+  return item;
+}
+
+function hasProtoKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  return Object.keys(value).some((key) => key === '__proto__' || hasProtoKey((value as Record<string, unknown>)[key]));
+}
