@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const serverlessBin = join(repoRoot, 'node_modules', '.bin', 'serverless');
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Conditions?: Record<string, unknown>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export interface PolicyStatement {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  NotResource?: unknown;
+}
+
+/** A statement together with the logical id of the role or policy resource that holds it. */
+export interface OwnedStatement {
+  owner: string;
+  statement: PolicyStatement;
+}
+
+export interface PackagedService {
+  template: CfnTemplate;
+  /** Removes the temporary package directory. */
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * Runs `serverless package` into a temporary directory and returns the compiled update template.
+ * AWS credentials are stripped from the environment, so the run also proves that packaging needs no
+ * AWS account.
+ *
+ * @example
+ * const { template, cleanup } = await packageService(['--stage', 'ci', '--param', 'streamMode=PROVISIONED']);
+ */
+export const packageService = async (args: readonly string[]): Promise<PackagedService> => {
+  const packageDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-package-'));
+  const cleanup = () => rm(packageDir, { recursive: true, force: true });
+  try {
+    await execFileAsync(serverlessBin, ['package', ...args, '--package', packageDir], {
+      cwd: repoRoot,
+      env: environmentWithoutAwsCredentials(),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const json = await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
+    return { template: JSON.parse(json) as CfnTemplate, cleanup };
+  } catch (error) {
+    await cleanup();
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`serverless package ${args.join(' ')} failed\n${stdout}\n${stderr}`, { cause: error });
+  }
+};
+
+const environmentWithoutAwsCredentials = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+    delete env[name];
+  }
+  // Shared credential files and instance metadata are the other places the SDK would look.
+  env.AWS_SHARED_CREDENTIALS_FILE = join(tmpdir(), 'kinesis-pipeline-no-credentials');
+  env.AWS_CONFIG_FILE = join(tmpdir(), 'kinesis-pipeline-no-config');
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  return env;
+};
+
+export const asArray = <T>(value: T | T[] | undefined): T[] => {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+};
+
+export const resource = (template: CfnTemplate, logicalId: string): CfnResource => {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`Resource ${logicalId} is missing from the template`);
+  return found;
+};
+
+/** Properties of a resource, typed by the caller for the fields a test reads. */
+export const propertiesOf = <T>(template: CfnTemplate, logicalId: string): T =>
+  (resource(template, logicalId).Properties ?? {}) as T;
+
+export const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>
+  Object.entries(template.Resources).filter(([, candidate]) => candidate.Type === type);
+
+/** Every statement of every inline role policy and standalone policy resource in the template. */
+export const policyStatements = (template: CfnTemplate): OwnedStatement[] => {
+  const statements: OwnedStatement[] = [];
+  for (const [logicalId, candidate] of Object.entries(template.Resources)) {
+    const documents: unknown[] = [];
+    if (candidate.Type === 'AWS::IAM::Role') {
+      const policies = asArray(candidate.Properties?.Policies as { PolicyDocument: unknown }[] | undefined);
+      documents.push(...policies.map((policy) => policy.PolicyDocument));
+    } else if (candidate.Type === 'AWS::IAM::Policy' || candidate.Type === 'AWS::IAM::ManagedPolicy') {
+      documents.push(candidate.Properties?.PolicyDocument);
+    }
+    for (const document of documents) {
+      const { Statement } = document as { Statement: PolicyStatement | PolicyStatement[] };
+      for (const statement of asArray(Statement)) statements.push({ owner: logicalId, statement });
+    }
+  }
+  return statements;
+};
+
+/** Logical id named by `{ 'Fn::GetAtt': [id, attribute] }`, or undefined for anything else. */
+export const getAttTarget = (value: unknown): string | undefined => {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+};
+
+/**
+ * Picks the branch of an `Fn::If` the way CloudFormation would, for conditions that compare
+ * literals with `Fn::Equals` (all a packaged template holds once parameters are resolved).
+ */
+export const resolveIf = (template: CfnTemplate, value: unknown): unknown => {
+  const branches = (value as { 'Fn::If'?: [string, unknown, unknown] } | null)?.['Fn::If'];
+  if (!branches) return value;
+  const [conditionName, whenTrue, whenFalse] = branches;
+  return evaluateCondition(template, conditionName) ? whenTrue : whenFalse;
+};
+
+const evaluateCondition = (template: CfnTemplate, name: string): boolean => {
+  const condition = template.Conditions?.[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
+  const operands = condition?.['Fn::Equals'];
+  if (!operands || operands.some((operand) => typeof operand === 'object')) {
+    throw new Error(`Condition ${name} is not an Fn::Equals of two literals: ${JSON.stringify(condition)}`);
+  }
+  return String(operands[0]) === String(operands[1]);
+};
