@@ -1,8 +1,7 @@
 import type { AuthorizedProducer } from '../../shared/auth/authorizerContext.ts';
 import { isSourceAllowed } from '../../shared/auth/tokens.ts';
 import { type ProducerEvent, producerEventSchema } from '../../shared/events/eventSchema.ts';
-import { partitionKeyOf, toPipelineRecord } from '../../shared/events/pipelineRecord.ts';
-import { encodeRecord } from '../../shared/events/recordCodec.ts';
+import { toOutgoingRecord } from '../../shared/events/outgoingRecord.ts';
 import { type BodyLimits, type HttpBody, type ParsedItem, parseEvents } from '../../shared/http/parseEvents.ts';
 import type { OutgoingRecord } from '../../shared/kinesis/packRecords.ts';
 import type { ProduceStats, Producer, PutOutcome } from '../../shared/kinesis/producer.ts';
@@ -57,9 +56,9 @@ export async function ingestEvents(
       results[index] = { index, id: idOf(item), status: 'rejected', code: checked.code, error: checked.error };
       return;
     }
-    const record = toPipelineRecord(checked.event, context);
+    const { record, outgoing: entry } = toOutgoingRecord(index, checked.event, context);
     results[index] = { index, id: record.id, status: 'failed' };
-    outgoing.push({ index, data: encodeRecord(record), partitionKey: partitionKeyOf(record) });
+    outgoing.push(entry);
   });
   const { outcomes, stats } = await deps.producer.put(outgoing, { deadline: request.deadline });
   for (const outcome of outcomes) Object.assign(results[outcome.index] as EventResult, resultFields(outcome));
