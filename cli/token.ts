@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { dynamoDbDocumentClient } from '../shared/aws/clients.ts';
 import { producerStore } from '../shared/auth/producerStore.ts';
+import { dynamoDbDocumentClient } from '../shared/aws/clients.ts';
 import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';
 
 const USAGE = `usage:
@@ -13,7 +13,12 @@ options:
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { sources: { type: 'string' }, table: { type: 'string' }, stage: { type: 'string' }, help: { type: 'boolean' } },
+  options: {
+    sources: { type: 'string' },
+    table: { type: 'string' },
+    stage: { type: 'string' },
+    help: { type: 'boolean' },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -30,7 +35,10 @@ const store = producerStore(dynamoDbDocumentClient(), table);
 switch (command) {
   case 'create': {
     if (!producer) fail(`create needs a producer name\n${USAGE}`);
-    const sources = (values.sources ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const sources = (values.sources ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (sources.length === 0) fail('create needs --sources a,b (or --sources "*" for any source)');
     const { token } = await store.create(producer, sources);
     console.log(`token for ${producer} (sources: ${sources.join(', ')}); it is shown only this once:\n${token}`);
@@ -40,7 +48,9 @@ switch (command) {
     const items = await store.list();
     if (items.length === 0) console.log('no producers');
     for (const item of items) {
-      console.log(`${item.producer}\tsources=${item.sources.join(',')}\tcreated=${item.createdAt}\tsha256=${item.tokenHash.slice(0, 12)}…`);
+      console.log(
+        `${item.producer}\tsources=${item.sources.join(',')}\tcreated=${item.createdAt}\tsha256=${item.tokenHash.slice(0, 12)}…`,
+      );
     }
     break;
   }

@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
 import { producerStore } from '../../shared/auth/producerStore.ts';
+import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
 import { authorizerFailure } from '../../shared/http/errorResponse.ts';
 import { withMiddleware } from '../../shared/observability/middleware.ts';
 import { authorize } from './authorize.ts';
@@ -9,7 +9,6 @@ import { readAuthorizerConfig } from './config.ts';
 const config = readAuthorizerConfig();
 const store = producerStore(dynamoDbDocumentClient(), config.PRODUCERS_TABLE);
 
-export const handler = withMiddleware(
-  (event: APIGatewayRequestAuthorizerEventV2) => authorize(event, store),
-  { mapError: authorizerFailure },
-);
+export const handler = withMiddleware((event: APIGatewayRequestAuthorizerEventV2) => authorize(event, store), {
+  mapError: authorizerFailure,
+});

@@ -48,7 +48,10 @@ export function idempotentResponder(persistenceStore: BasePersistenceLayer, ttlS
     ): Promise<HttpResponse> {
       const bodyHash = createHash('sha256').update(request.body).digest('hex');
       try {
-        return (await storeResponse({ producer: request.producer, key: request.key, bodyHash }, respond)) as HttpResponse;
+        return (await storeResponse(
+          { producer: request.producer, key: request.key, bodyHash },
+          respond,
+        )) as HttpResponse;
       } catch (error) {
         if (error instanceof NothingWrittenError) return error.response as HttpResponse;
         throw translate(error);

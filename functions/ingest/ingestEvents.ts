@@ -4,7 +4,7 @@ import { type ProducerEvent, producerEventSchema } from '../../shared/events/eve
 import { toOutgoingRecord } from '../../shared/events/outgoingRecord.ts';
 import { type BodyLimits, type HttpBody, type ParsedItem, parseEvents } from '../../shared/http/parseEvents.ts';
 import type { OutgoingRecord } from '../../shared/kinesis/packRecords.ts';
-import type { ProduceStats, Producer, PutOutcome } from '../../shared/kinesis/producer.ts';
+import type { Producer, ProduceStats, PutOutcome } from '../../shared/kinesis/producer.ts';
 import { topPartitionKeys } from '../../shared/kinesis/topPartitionKeys.ts';
 
 export interface IngestRequest {
@@ -84,7 +84,8 @@ function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: st
 }
 
 function idOf(item: ParsedItem): string | null {
-  const id = item.ok && item.value !== null && typeof item.value === 'object' ? (item.value as { id?: unknown }).id : null;
+  const id =
+    item.ok && item.value !== null && typeof item.value === 'object' ? (item.value as { id?: unknown }).id : null;
   return typeof id === 'string' ? id : null;
 }
 

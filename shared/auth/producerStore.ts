@@ -48,7 +48,9 @@ export function producerStore(client: DocumentSender, tableName: string) {
 
     /** The producer a token belongs to, or undefined. */
     async findByToken(token: string): Promise<ProducerRecord | undefined> {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { tokenHash: tokenHash(token) } }));
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: { tokenHash: tokenHash(token) } }),
+      );
       return Item as ProducerRecord | undefined;
     },
 

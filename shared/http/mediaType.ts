@@ -24,7 +24,10 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
       `unsupported Content-Type "${type}"; use one of ${[...FORMATS.keys()].join(', ')}`,
     );
   }
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replaceAll('"', '');
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     throw new UnsupportedMediaTypeError(`unsupported charset "${charset}"; bodies must be UTF-8`);
   }

@@ -36,7 +36,10 @@ export function parseEvents(request: HttpBody, limits: BodyLimits): ParsedItem[]
   const items = format === 'ndjson' ? parseNdjson(text) : parseJsonBody(text);
   if (items.length === 0) throw new BodyParseError('the body holds no events');
   if (items.length > limits.maxEvents) {
-    throw new PayloadTooLargeError(`${items.length} events in one request; the limit is ${limits.maxEvents}`, limits.maxEvents);
+    throw new PayloadTooLargeError(
+      `${items.length} events in one request; the limit is ${limits.maxEvents}`,
+      limits.maxEvents,
+    );
   }
   // JSON.parse makes `__proto__` an own property, which schema validation would then drop
   // silently; refuse such events instead. (`\u` escapes can spell the key too.)

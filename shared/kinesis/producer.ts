@@ -1,4 +1,4 @@
-import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { DEFAULT_PUT_RECORDS_LIMITS, type PutRecordsLimits } from './limits.ts';
 import { type OutgoingRecord, packRecords, type RejectedRecord } from './packRecords.ts';
 import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableCallError, type RetryPolicy } from './retryPolicy.ts';

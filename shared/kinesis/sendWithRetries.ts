@@ -59,13 +59,19 @@ async function sendOnce(
   // A call still hanging at the deadline is abandoned and its records reported failed (retryable):
   // answering the producer in time beats a Lambda timeout that tells it nothing.
   const remaining = ctx.deadline - ctx.now();
-  const sendOptions = Number.isFinite(remaining) ? { abortSignal: AbortSignal.timeout(Math.max(1, remaining)) } : undefined;
+  const sendOptions = Number.isFinite(remaining)
+    ? { abortSignal: AbortSignal.timeout(Math.max(1, remaining)) }
+    : undefined;
   let result: Awaited<ReturnType<PutRecordsSender['send']>>;
   try {
     result = await ctx.client.send(
       new PutRecordsCommand({
         StreamName: ctx.streamName,
-        Records: records.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey, ExplicitHashKey: r.explicitHashKey })),
+        Records: records.map((r) => ({
+          Data: r.data,
+          PartitionKey: r.partitionKey,
+          ExplicitHashKey: r.explicitHashKey,
+        })),
       }),
       sendOptions,
     );

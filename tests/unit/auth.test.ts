@@ -7,7 +7,12 @@ import { UnauthorizedError } from '../../shared/errors.ts';
 import { authorizerFailure, errorResponse } from '../../shared/http/errorResponse.ts';
 
 const token = generateToken();
-const known: ProducerRecord = { tokenHash: tokenHash(token), producer: 'web', sources: ['web,frontend'], createdAt: '' };
+const known: ProducerRecord = {
+  tokenHash: tokenHash(token),
+  producer: 'web',
+  sources: ['web,frontend'],
+  createdAt: '',
+};
 const store = {
   findByToken: async (t: string) => (tokenHash(t) === known.tokenHash ? known : undefined),
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type EventResult, type IngestRequest, ingestEvents } from '../../functions/ingest/ingestEvents.ts';
+import { ingestResponse, ingestStatus } from '../../functions/ingest/ingestResponse.ts';
 import { pipelineRecordSchema } from '../../shared/events/eventSchema.ts';
 import { createProducer } from '../../shared/kinesis/producer.ts';
-import { type EventResult, ingestEvents, type IngestRequest } from '../../functions/ingest/ingestEvents.ts';
-import { ingestResponse, ingestStatus } from '../../functions/ingest/ingestResponse.ts';
 import { anEvent } from '../helpers/events.ts';
 import { fakeKinesis, throttled } from '../helpers/fakeKinesis.ts';
 
@@ -27,10 +27,23 @@ function producerWith(kinesis = fakeKinesis()) {
 describe('ingestEvents', () => {
   it('writes each valid event as the record format: event + defaults + receivedAt + ingestRequestId', async () => {
     const { kinesis, producer } = producerWith();
-    const event = { type: 'order_placed', source: 'web-frontend', subject: 'order-9', value: 12.5, data: { a: [1] }, extra: 'kept' };
+    const event = {
+      type: 'order_placed',
+      source: 'web-frontend',
+      subject: 'order-9',
+      value: 12.5,
+      data: { a: [1] },
+      extra: 'kept',
+    };
     const { results } = await ingestEvents(request([event]), { producer, limits });
     expect(results).toEqual([
-      { index: 0, id: expect.any(String), status: 'accepted', sequenceNumber: expect.any(String), shardId: expect.any(String) },
+      {
+        index: 0,
+        id: expect.any(String),
+        status: 'accepted',
+        sequenceNumber: expect.any(String),
+        shardId: expect.any(String),
+      },
     ]);
     const sent = kinesis.calls.flat()[0];
     expect(sent?.partitionKey).toBe('order-9');
@@ -71,7 +84,14 @@ describe('ingestEvents', () => {
     ];
     const { results } = await ingestEvents(request(events), { producer, limits });
     expect(results.map((r) => r.status)).toEqual([
-      'accepted', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'accepted',
+      'accepted',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'accepted',
     ]);
     expect(results[1]?.error).toContain('type');
     expect(results[2]?.error).toContain('value');
@@ -91,10 +111,19 @@ describe('ingestEvents', () => {
 
   it('reports entries that stay throttled as failed and retryable, never accepted', async () => {
     const kinesis = fakeKinesis((entry) => (entry.partitionKey === 'hot' ? throttled : 'ok'));
-    const producer = createProducer({ client: kinesis.sender, streamName: 's', sleep: async () => {}, retry: { maxAttempts: 3 } });
+    const producer = createProducer({
+      client: kinesis.sender,
+      streamName: 's',
+      sleep: async () => {},
+      retry: { maxAttempts: 3 },
+    });
     const events = [anEvent({ subject: 'hot' }), anEvent({ subject: 'cold' })];
     const { results, stats } = await ingestEvents(request(events), { producer, limits });
-    expect(results[0]).toMatchObject({ status: 'failed', retryable: true, code: 'ProvisionedThroughputExceededException' });
+    expect(results[0]).toMatchObject({
+      status: 'failed',
+      retryable: true,
+      code: 'ProvisionedThroughputExceededException',
+    });
     expect(results[0]?.sequenceNumber).toBeUndefined();
     expect(results[1]?.status).toBe('accepted');
     expect(stats.throttledEntries).toBe(3);

@@ -49,7 +49,9 @@ describe('packRecords', () => {
     expect(recordSize({ partitionKey: key, data })).toBe(33);
     const tight = { ...limits, maxRecordBytes: 32 };
     expect(packRecords([{ index: 0, partitionKey: key, data }], tight).rejected[0]?.code).toBe('record_too_large');
-    expect(packRecords([{ index: 0, partitionKey: key, data }], { ...limits, maxRecordBytes: 33 }).rejected).toEqual([]);
+    expect(packRecords([{ index: 0, partitionKey: key, data }], { ...limits, maxRecordBytes: 33 }).rejected).toEqual(
+      [],
+    );
   });
 
   it('rejects empty and over-long partition keys (256 characters is the limit)', () => {

@@ -64,7 +64,11 @@ describe('parseEvents', () => {
     ['an empty array', json('[]'), /no events/],
     ['a JSON string', json('"hello"'), /event object or an array/],
     ['bad gzip', { body: 'bm90IGd6aXA=', isBase64Encoded: true, headers: { 'content-encoding': 'gzip' } }, /gzip/],
-    ['bad UTF-8', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true, headers: {} }, /UTF-8/],
+    [
+      'bad UTF-8',
+      { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true, headers: {} },
+      /UTF-8/,
+    ],
   ])('refuses %s as a bad request', (_name, request, message) => {
     expect(() => parseEvents(request, limits)).toThrow(BodyParseError);
     expect(() => parseEvents(request, limits)).toThrow(message);

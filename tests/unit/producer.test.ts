@@ -130,7 +130,12 @@ describe('producer', () => {
 
   it('treats a result entry without a sequence number as failed', async () => {
     const kinesis = fakeKinesis(() => ({ ShardId: 'shardId-000000000000' }));
-    const producer = createProducer({ client: kinesis.sender, streamName: 's', retry: { maxAttempts: 2 }, ...virtualClock() });
+    const producer = createProducer({
+      client: kinesis.sender,
+      streamName: 's',
+      retry: { maxAttempts: 2 },
+      ...virtualClock(),
+    });
     const { outcomes } = await producer.put(records(1));
     expect(outcomes[0]?.status).toBe('failed');
   });
@@ -170,7 +175,9 @@ describe('retry policy', () => {
     expect(isRetryableCallError(named('KMSThrottlingException'))).toBe(true);
     expect(isRetryableCallError(named('Weird', { $metadata: { httpStatusCode: 503 } }))).toBe(true);
     expect(isRetryableCallError(named('Weird', { code: 'ECONNRESET' }))).toBe(true);
-    expect(isRetryableCallError(named('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } }))).toBe(false);
+    expect(isRetryableCallError(named('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } }))).toBe(
+      false,
+    );
     expect(isRetryableCallError(named('KMSAccessDeniedException'))).toBe(false);
     expect(isRetryableCallError('not an error')).toBe(false);
   });

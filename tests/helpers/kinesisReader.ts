@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import {
+  type _Record,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+
+/** The 128-bit hash key Kinesis derives from a partition key: MD5 of its UTF-8 bytes, unsigned. */
+export function hashKeyOf(partitionKey: string): bigint {
+  return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
+}
+
+/** The shard whose hash key range holds the partition key. */
+export function shardForKey(partitionKey: string, shards: readonly Shard[]): string | undefined {
+  const hash = hashKeyOf(partitionKey);
+  return shards.find(
+    (s) => BigInt(s.HashKeyRange?.StartingHashKey ?? -1) <= hash && hash <= BigInt(s.HashKeyRange?.EndingHashKey ?? -1),
+  )?.ShardId;
+}
+
+export async function listShards(client: KinesisClient, streamName: string): Promise<Shard[]> {
+  return (await client.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
+}
+
+/** Every record of every shard, from the start of the stream, tagged with its shard. */
+export async function readAllRecords(
+  client: KinesisClient,
+  streamName: string,
+): Promise<Array<_Record & { shardId: string }>> {
+  const all: Array<_Record & { shardId: string }> = [];
+  for (const shard of await listShards(client, streamName)) {
+    const shardId = shard.ShardId as string;
+    let { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    while (ShardIterator) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
+      for (const record of page.Records ?? []) all.push({ ...record, shardId });
+      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
+      ShardIterator = page.NextShardIterator;
+    }
+  }
+  return all;
+}
