@@ -1,8 +1,8 @@
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { sampleEvent, seededRandom } from '../cli/sampleEvents.ts';
 import { kinesisClient } from '../shared/aws/clients.ts';
-import { producerEventSchema } from '../shared/events/eventSchema.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
+import { validEvent } from '../shared/events/validateEvent.ts';
 import type { OutgoingRecord } from '../shared/kinesis/packRecords.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 
@@ -19,7 +19,7 @@ function outgoingRecords(count: number, seed: number): OutgoingRecord[] {
   const context = { receivedAt: new Date().toISOString(), ingestRequestId: 'bench' };
   return Array.from(
     { length: count },
-    (_, i) => toOutgoingRecord(i, producerEventSchema.parse(sampleEvent({ random })), context).outgoing,
+    (_, i) => toOutgoingRecord(i, validEvent(sampleEvent({ random })), context).outgoing,
   );
 }
 

@@ -1,7 +1,7 @@
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { sampleEvent, seededRandom } from '../cli/sampleEvents.ts';
-import { producerEventSchema } from '../shared/events/eventSchema.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
+import { validEvent } from '../shared/events/validateEvent.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 
 export interface CpuResult {
@@ -45,7 +45,7 @@ export async function benchProducerCpu(count = 100_000, rounds = 3): Promise<Cpu
   let bytes = 0;
 
   const produce = async () => {
-    const outgoing = events.map((event, i) => toOutgoingRecord(i, producerEventSchema.parse(event), context).outgoing);
+    const outgoing = events.map((event, i) => toOutgoingRecord(i, validEvent(event), context).outgoing);
     bytes = outgoing.reduce((sum, r) => sum + r.data.byteLength, 0);
     const { outcomes } = await producer.put(outgoing);
     if (outcomes.length !== count) throw new Error('producer lost events');

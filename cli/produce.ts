@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { kinesisClient } from '../shared/aws/clients.ts';
-import { producerEventSchema } from '../shared/events/eventSchema.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
+import { validEvent } from '../shared/events/validateEvent.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 import { sampleEvent } from './sampleEvents.ts';
 import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';
@@ -71,7 +71,7 @@ function viaStream(streamName: string): Send {
   const producer = createProducer({ client: kinesisClient(), streamName });
   return async (events) => {
     const context = { receivedAt: new Date().toISOString(), ingestRequestId: `cli-${uuidv7()}` };
-    const outgoing = events.map((e, i) => toOutgoingRecord(i, producerEventSchema.parse(e), context).outgoing);
+    const outgoing = events.map((e, i) => toOutgoingRecord(i, validEvent(e), context).outgoing);
     const { outcomes } = await producer.put(outgoing);
     const tally = (status: string) => outcomes.filter((o) => o.status === status).length;
     return { accepted: tally('accepted'), rejected: tally('rejected'), failed: tally('failed') };

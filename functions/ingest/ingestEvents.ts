@@ -1,7 +1,8 @@
 import type { AuthorizedProducer } from '../../shared/auth/authorizerContext.ts';
 import { isSourceAllowed } from '../../shared/auth/tokens.ts';
-import { type ProducerEvent, producerEventSchema } from '../../shared/events/eventSchema.ts';
+import type { ProducerEvent } from '../../shared/events/eventSchema.ts';
 import { toOutgoingRecord } from '../../shared/events/outgoingRecord.ts';
+import { validateEvent } from '../../shared/events/validateEvent.ts';
 import { type BodyLimits, type HttpBody, type ParsedItem, parseEvents } from '../../shared/http/parseEvents.ts';
 import type { OutgoingRecord } from '../../shared/kinesis/packRecords.ts';
 import type { Producer, ProduceStats, PutOutcome } from '../../shared/kinesis/producer.ts';
@@ -67,20 +68,17 @@ export async function ingestEvents(
 
 function checkEvent(item: ParsedItem, caller: AuthorizedProducer): Checked {
   if (!item.ok) return { ok: false, code: 'invalid_json', error: item.error };
-  const parsed = producerEventSchema.safeParse(item.value);
-  if (!parsed.success) return { ok: false, code: 'invalid_event', error: describeIssues(parsed.error.issues) };
-  if (!isSourceAllowed(caller.sources, parsed.data.source)) {
+  const validation = validateEvent(item.value);
+  if (!validation.ok) return { ok: false, code: 'invalid_event', error: validation.error };
+  const { event } = validation;
+  if (!isSourceAllowed(caller.sources, event.source)) {
     return {
       ok: false,
       code: 'source_not_allowed',
-      error: `producer "${caller.producer}" may not send events with source "${parsed.data.source}"`,
+      error: `producer "${caller.producer}" may not send events with source "${event.source}"`,
     };
   }
-  return { ok: true, event: parsed.data };
-}
-
-function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`).join('; ');
+  return { ok: true, event };
 }
 
 function idOf(item: ParsedItem): string | null {

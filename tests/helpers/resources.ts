@@ -1,4 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 
 /** Polls until `check` returns true or the deadline passes (no sleep-and-hope). */
@@ -24,13 +24,11 @@ export async function createStream(client: KinesisClient, streamName: string, sh
   );
 }
 
-/** A table with a single string hash key, optionally with TTL, as serverless.yml declares them. */
-export async function createTable(
-  client: DynamoDBClient,
-  tableName: string,
-  hashKey: string,
-  ttlAttribute?: string,
-): Promise<void> {
+/**
+ * A table with a single string hash key, as serverless.yml declares them. dynalite has no
+ * UpdateTimeToLive, so TTL is not set here; Powertools idempotency checks `expiration` itself.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string, hashKey: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -39,12 +37,4 @@ export async function createTable(
       KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
     }),
   );
-  if (ttlAttribute) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-      }),
-    );
-  }
 }
