@@ -56,10 +56,14 @@ export const dynamoDbDocumentClient = once(() =>
   DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
 );
 
-/** Path-style addressing when local: s3rver does not serve virtual-hosted buckets. */
+/**
+ * Local S3 (s3rver) needs path-style addressing, and checksums only where the API requires them:
+ * it stores streamed bodies with the SDK's checksum chunk framing inside the object otherwise.
+ */
 export const s3Client = once(() => {
   const endpoint = process.env.S3_ENDPOINT;
-  return tracer.captureAWSv3Client(new S3Client({ ...baseConfig(endpoint), forcePathStyle: Boolean(endpoint) }));
+  const local = endpoint ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {};
+  return tracer.captureAWSv3Client(new S3Client({ ...baseConfig(endpoint), ...local }));
 });
 
 export const snsClient = once(() => tracer.captureAWSv3Client(new SNSClient(baseConfig(process.env.SNS_ENDPOINT))));

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Log } from './types.ts';
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The kinesis-local child process. */
+export interface KinesisProcess {
+  readonly pid: number;
+  /** Settles once the process has exited (and been reaped: its pid is gone) and its output is read. */
+  readonly exited: Promise<ChildExit>;
+  /** Aborted when the process exits, for polls that must stop early. */
+  readonly exitSignal: AbortSignal;
+  /** Its last lines of stdout and stderr, for error messages. */
+  outputTail(): string;
+  /** SIGTERM and up to `graceMs` to exit, then SIGKILL; `graceMs` 0 kills at once. */
+  stop(graceMs: number): Promise<void>;
+}
+
+const TAIL_LINES = 40;
+const MAX_LINE_CHARS = 500;
+
+/**
+ * Preloaded into the child. Our end of its stdin closes when this process is gone, however it
+ * died (a SIGKILLed vitest worker runs no 'exit' handler), and the child then ends itself:
+ * SIGTERM first, which writes its snapshot, and a hard exit if that stalls.
+ */
+const PARENT_GUARD = `
+process.stdin.on('error', () => {});
+process.stdin.on('end', () => {
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => process.exit(1), 5000).unref();
+}).resume();
+`;
+
+/**
+ * Starts `node kinesis-local/main.js` with exactly `env` (a clean environment, so a NODE_OPTIONS
+ * meant for vitest or tsx does not leak in). It runs from its package folder because it loads its
+ * TLS certificate `server.json` from the working directory.
+ */
+export function spawnKinesisLocal(env: Record<string, string>, log: Log): KinesisProcess {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('kinesis-local/package.json'));
+  const guard = `data:text/javascript,${encodeURIComponent(PARENT_GUARD)}`;
+  const child = spawn(process.execPath, ['--import', guard, join(packageDir, 'main.js')], {
+    cwd: packageDir,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    // Own process group: a Ctrl-C in the terminal reaches only the parent, whose stop() then
+    // shuts the child down in order (connections first, so that it can persist).
+    detached: true,
+  });
+  const tail = captureOutput(child, log);
+  const exited = waitForExit(child);
+  const exitController = new AbortController();
+  void exited.then((exit) => exitController.abort(new Error(`kinesis-local exited (${describeExit(exit)})`)));
+  killOnParentExit(child, exited, env.SHOULD_PERSIST_DATA === 'true' ? 'SIGTERM' : 'SIGKILL');
+  return {
+    pid: child.pid ?? -1,
+    exited,
+    exitSignal: exitController.signal,
+    outputTail: () => tail.join('\n'),
+    stop: (graceMs) => terminate(child, exited, graceMs),
+  };
+}
+
+export function describeExit({ code, signal }: ChildExit): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+function captureOutput(child: ChildProcess, log: Log): string[] {
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+      tail.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      log(`kinesis-local: ${line}`);
+    });
+  }
+  return tail;
+}
+
+function waitForExit(child: ChildProcess): Promise<ChildExit> {
+  return new Promise((resolve) => {
+    // 'error' without 'exit' means it never started (spawn failed).
+    child.once('error', () => {
+      if (child.pid === undefined) resolve({ code: null, signal: null });
+    });
+    // 'close' rather than 'exit': it comes once stdout and stderr are drained, so the output tail
+    // of a crash holds its last words.
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+async function terminate(child: ChildProcess, exited: Promise<ChildExit>, graceMs: number): Promise<void> {
+  const running = child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  if (running && graceMs > 0) {
+    child.kill('SIGTERM');
+    // Unref'd: a child that exits in time must not leave a timer holding this process open.
+    const inTime = await Promise.race([exited.then(() => true), sleep(graceMs, false, { ref: false })]);
+    if (inTime) return;
+  }
+  if (running) child.kill('SIGKILL');
+  await exited;
+}
+
+const liveChildren = new Map<ChildProcess, NodeJS.Signals>();
+
+/**
+ * Only synchronous work is possible in an 'exit' handler: a signal, no waiting. A persisting child
+ * gets SIGTERM so that it still writes its snapshot (the stdin guard kills it if that stalls).
+ */
+function killOnParentExit(child: ChildProcess, exited: Promise<ChildExit>, signal: NodeJS.Signals): void {
+  if (liveChildren.size === 0) process.on('exit', killLiveChildren);
+  liveChildren.set(child, signal);
+  void exited.then(() => {
+    liveChildren.delete(child);
+    if (liveChildren.size === 0) process.off('exit', killLiveChildren);
+  });
+}
+
+function killLiveChildren(): void {
+  for (const [child, signal] of liveChildren) child.kill(signal);
+}

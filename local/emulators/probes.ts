@@ -1,0 +1,69 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { pollUntil } from './poll.ts';
+
+/**
+ * Readiness probes: an emulator is ready when it answers a real SDK call, not when its port opens
+ * (kinesis-local listens a moment before it serves, dynalite opens LevelDB on the first request).
+ */
+
+export interface ProbeOptions {
+  region: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The dummy credentials of local mode; s3rver is taught to accept them (see s3.ts). Not frozen and
+ * copied per client: the SDK writes a `$source` property into the credentials object it is given.
+ */
+export const LOCAL_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string } = {
+  accessKeyId: 'local',
+  secretAccessKey: 'local',
+};
+
+function clientConfig(endpoint: string, region: string) {
+  return {
+    endpoint,
+    region,
+    credentials: { ...LOCAL_CREDENTIALS },
+    // One short attempt per poll: the poll loop is the retry policy, with its own deadline.
+    maxAttempts: 1,
+    // HTTP/1.1 everywhere: the Kinesis client would default to HTTP/2, which the plain port lacks.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
+  };
+}
+
+async function untilAnswered(
+  what: string,
+  client: { destroy(): void },
+  call: () => Promise<unknown>,
+  options: ProbeOptions,
+) {
+  try {
+    await pollUntil(async () => (await call()) && true, { what, ...options, intervalMs: 100 });
+  } finally {
+    // Its keep-alive sockets would otherwise hold kinesis-local's graceful shutdown open.
+    client.destroy();
+  }
+}
+
+export function waitForKinesis(endpoint: string, options: ProbeOptions): Promise<void> {
+  const client = new KinesisClient(clientConfig(endpoint, options.region));
+  const what = `kinesis-local answering ListStreams on ${endpoint}`;
+  return untilAnswered(what, client, () => client.send(new ListStreamsCommand({})), options);
+}
+
+export function waitForDynamoDb(endpoint: string, options: ProbeOptions): Promise<void> {
+  const client = new DynamoDBClient(clientConfig(endpoint, options.region));
+  const what = `dynalite answering ListTables on ${endpoint}`;
+  return untilAnswered(what, client, () => client.send(new ListTablesCommand({})), options);
+}
+
+export function waitForS3(endpoint: string, options: ProbeOptions): Promise<void> {
+  const client = new S3Client({ ...clientConfig(endpoint, options.region), forcePathStyle: true });
+  const what = `s3rver answering ListBuckets on ${endpoint}`;
+  return untilAnswered(what, client, () => client.send(new ListBucketsCommand({})), options);
+}
