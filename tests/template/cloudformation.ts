@@ -7,6 +7,12 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * Packaging takes seconds, but osls can stay alive after a failed esbuild build: without a limit a
+ * broken bundle would only surface as a hook timeout, with the build error lost.
+ */
+const packageTimeoutMs = 60_000;
+
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const serverlessBin = join(repoRoot, 'node_modules', '.bin', 'serverless');
 
@@ -59,13 +65,15 @@ export const packageService = async (args: readonly string[]): Promise<PackagedS
       cwd: repoRoot,
       env: environmentWithoutAwsCredentials(),
       maxBuffer: 16 * 1024 * 1024,
+      timeout: packageTimeoutMs,
     });
     const json = await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
     return { template: JSON.parse(json) as CfnTemplate, cleanup };
   } catch (error) {
     await cleanup();
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package ${args.join(' ')} failed\n${stdout}\n${stderr}`, { cause: error });
+    const { stdout = '', stderr = '', killed } = error as { stdout?: string; stderr?: string; killed?: boolean };
+    const outcome = killed ? `was killed after ${packageTimeoutMs} ms` : 'failed';
+    throw new Error(`serverless package ${args.join(' ')} ${outcome}\n${stdout}\n${stderr}`, { cause: error });
   }
 };
 
