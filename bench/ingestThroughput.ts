@@ -1,17 +1,16 @@
-import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { sampleEvent, seededRandom } from '../cli/sampleEvents.ts';
-import { kinesisClient } from '../shared/aws/clients.ts';
+import { createStreamAndWait } from '../local/streams.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
 import type { OutgoingRecord } from '../shared/kinesis/packRecords.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 
-export interface ThroughputResult {
-  naiveEvents: number;
-  naiveEventsPerSecond: number;
-  producerEvents: number;
-  producerEventsPerSecond: number;
-  speedup: number;
+export interface WriterResult {
+  writer: string;
+  events: number;
+  eventsPerSecond: number;
+  calls: number;
 }
 
 function outgoingRecords(count: number, seed: number): OutgoingRecord[] {
@@ -23,36 +22,40 @@ function outgoingRecords(count: number, seed: number): OutgoingRecord[] {
   );
 }
 
+async function timed(run: () => Promise<number>): Promise<{ seconds: number; calls: number }> {
+  const start = performance.now();
+  const calls = await run();
+  return { seconds: (performance.now() - start) / 1000, calls };
+}
+
 /**
- * Events/s into the same local Kinesis stream: a naive loop of one PutRecord per event, awaited
- * in turn, against the producer (packed PutRecords, 4 calls in flight). Clients read
- * KINESIS_ENDPOINT, so point it at the emulator first.
+ * Events/s into the same local Kinesis: a naive loop of one PutRecord per event, awaited in turn,
+ * against the producer at concurrency 1 and at its default of 4. Each writer gets a fresh 4-shard
+ * stream with the same events, because kinesis-local slows down as a stream fills up.
  */
-export async function benchIngestThroughput(streamName: string, naiveCount = 1_000, producerCount = 20_000) {
-  const client = kinesisClient();
-  const naive = outgoingRecords(naiveCount, 1);
-  const naiveStart = performance.now();
-  for (const record of naive) {
-    await client.send(
-      new PutRecordCommand({ StreamName: streamName, Data: record.data, PartitionKey: record.partitionKey }),
-    );
-  }
-  const naiveSeconds = (performance.now() - naiveStart) / 1000;
-
-  const producer = createProducer({ client, streamName });
-  const batch = outgoingRecords(producerCount, 2);
-  const producerStart = performance.now();
-  const { outcomes } = await producer.put(batch);
-  const producerSeconds = (performance.now() - producerStart) / 1000;
-  const accepted = outcomes.filter((o) => o.status === 'accepted').length;
-  if (accepted !== producerCount) throw new Error(`producer wrote ${accepted} of ${producerCount} events`);
-
-  const result: ThroughputResult = {
-    naiveEvents: naiveCount,
-    naiveEventsPerSecond: Math.round(naiveCount / naiveSeconds),
-    producerEvents: producerCount,
-    producerEventsPerSecond: Math.round(producerCount / producerSeconds),
-    speedup: naiveSeconds / naiveCount / (producerSeconds / producerCount),
+export async function benchIngestThroughput(client: KinesisClient, events = 2_000): Promise<WriterResult[]> {
+  const results: WriterResult[] = [];
+  const run = async (writer: string, write: (stream: string, records: OutgoingRecord[]) => Promise<number>) => {
+    const stream = `bench-${results.length}-${Date.now()}`;
+    await createStreamAndWait(client, stream, 4);
+    const records = outgoingRecords(events, 7);
+    const { seconds, calls } = await timed(() => write(stream, records));
+    results.push({ writer, events, eventsPerSecond: Math.round(events / seconds), calls });
   };
-  return result;
+
+  await run('naive: one PutRecord per event, awaited in turn', async (stream, records) => {
+    for (const r of records) {
+      await client.send(new PutRecordCommand({ StreamName: stream, Data: r.data, PartitionKey: r.partitionKey }));
+    }
+    return records.length;
+  });
+  for (const concurrency of [1, 4]) {
+    await run(`producer: packed PutRecords, concurrency ${concurrency}`, async (stream, records) => {
+      const { outcomes, stats } = await createProducer({ client, streamName: stream, concurrency }).put(records);
+      const accepted = outcomes.filter((o) => o.status === 'accepted').length;
+      if (accepted !== records.length) throw new Error(`producer wrote ${accepted} of ${records.length} events`);
+      return stats.putRecordsCalls;
+    });
+  }
+  return results;
 }

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { v7 as uuidv7 } from 'uuid';
 import { kinesisClient } from '../shared/aws/clients.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
+import { uuidv7 } from '../shared/ids/uuidv7.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 import { sampleEvent } from './sampleEvents.ts';
 import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';

@@ -1,7 +1,5 @@
+import '../local/quietSdkNodeWarning.ts';
 import { readLocalEndpoints } from '../local/endpointsFile.ts';
-
-// Local tools may run on Node 20, where the AWS SDK warns at every start; Lambda runs Node 22.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /**
  * Where a CLI command points: explicit flags first, then the environment, then the local pipeline
