@@ -19,7 +19,8 @@ export interface LocalEndpoints {
   buckets: Record<string, string>;
 }
 
-export const LOCAL_ENDPOINTS_PATH = resolve('.local', 'endpoints.json');
+/** `.local/endpoints.json`, or under KP_LOCAL_DIR when set (tests run a second pipeline that way). */
+export const LOCAL_ENDPOINTS_PATH = resolve(process.env.KP_LOCAL_DIR || '.local', 'endpoints.json');
 
 /** The running local pipeline's endpoints, or undefined when `npm start` has not run here. */
 export function readLocalEndpoints(path = LOCAL_ENDPOINTS_PATH): LocalEndpoints | undefined {

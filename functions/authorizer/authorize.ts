@@ -1,8 +1,10 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
 import type { ProducerStore } from '../../shared/auth/producerStore.ts';
 import { bearerToken } from '../../shared/auth/tokens.ts';
 import { UnauthorizedError } from '../../shared/errors.ts';
+import { metrics } from '../../shared/observability/powertools.ts';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
 
@@ -16,6 +18,10 @@ export async function authorize(
 ): Promise<AuthorizerResult> {
   const token = bearerToken(event.headers?.authorization);
   const producer = await store.findByToken(token);
-  if (!producer) throw new UnauthorizedError('unknown or revoked token');
+  if (!producer) {
+    metrics.addMetric('TokensRefused', MetricUnit.Count, 1);
+    throw new UnauthorizedError('unknown or revoked token');
+  }
+  metrics.addMetric('TokensAccepted', MetricUnit.Count, 1);
   return { isAuthorized: true, context: toAuthorizerContext(producer) };
 }

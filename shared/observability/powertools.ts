@@ -7,5 +7,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  * POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (set in serverless.yml).
  */
 export const logger = new Logger();
-export const metrics = new Metrics({ defaultDimensions: {} });
+// Metrics' own warnings go through the logger, so they follow POWERTOOLS_LOG_LEVEL.
+export const metrics = new Metrics({ logger });
 export const tracer = new Tracer();
