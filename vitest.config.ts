@@ -25,6 +25,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
         test: { name: 'template', include: ['tests/template/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 300_000 },
       },
     ],

@@ -1,0 +1,141 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  DescribeStreamConsumerCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  RegisterStreamConsumerCommand,
+} from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { pollUntil } from '../emulators.ts';
+import { ProvisionError } from './errors.ts';
+import type { LocalApp, LocalStream, LocalStreamConsumer, LocalTable } from './model.ts';
+
+export interface ProvisionClients {
+  kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
+  s3: S3Client;
+}
+
+/** kinesis-local and dynalite take a moment to turn a new stream, consumer or table ACTIVE. */
+const ACTIVE_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates the app's streams (with their shard counts), stream consumers, tables and buckets in the
+ * local emulators and waits until each is ACTIVE. Idempotent: whatever already exists (a restart
+ * over persisted data) is kept as it is, data included; an existing stream keeps its shard count
+ * even if the template changed it. Independent resources are created in parallel.
+ *
+ * TTL is not set: dynalite has no UpdateTimeToLive. Nothing local relies on expiry happening (the
+ * Powertools idempotency utility checks the expiry attribute itself), so expired items simply stay.
+ *
+ * @example
+ * await provisionLocalApp(app, { kinesis: kinesisClient(), dynamodb: dynamoDbClient(), s3: s3Client() });
+ */
+export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients): Promise<void> {
+  const tasks = [
+    ...app.streams.map(async (stream) => {
+      const streamArn = await ensureStream(clients.kinesis, stream);
+      const consumers = app.consumers.filter((consumer) => consumer.streamLogicalId === stream.logicalId);
+      await settleAll(
+        consumers.map((consumer) => ensureConsumer(clients.kinesis, streamArn, consumer)),
+        `stream consumers of ${stream.name}`,
+      );
+    }),
+    ...app.tables.map((table) => ensureTable(clients.dynamodb, table)),
+    ...app.buckets.map((bucket) => ensureBucket(clients.s3, bucket.name)),
+  ];
+  await settleAll(tasks, 'the local streams, consumers, tables and buckets');
+}
+
+/** Waits for every task (none is left running behind the caller's back), then reports all failures. */
+async function settleAll(tasks: Promise<unknown>[], what: string): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) {
+    const reasons = failures.map((failure) => (failure instanceof Error ? failure.message : String(failure)));
+    throw new ProvisionError(failures, `Creating ${what} failed: ${reasons.join('; ')}`);
+  }
+}
+
+/** Returns the stream's ARN as the emulator reports it, once the stream is ACTIVE. */
+async function ensureStream(kinesis: KinesisClient, stream: LocalStream): Promise<string> {
+  const describe = async () =>
+    (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }))).StreamDescriptionSummary;
+  const existing = await describe().catch((error: unknown) => {
+    if (isNamed(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  });
+  if (existing === undefined) {
+    await kinesis
+      .send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }))
+      .catch((error: unknown) => {
+        // Created meanwhile by another process sharing the emulator: that stream is the one to use.
+        if (!isNamed(error, 'ResourceInUseException')) throw error;
+      });
+  }
+  return pollUntil(
+    async () => {
+      const summary = await describe();
+      return summary?.StreamStatus === 'ACTIVE' ? summary.StreamARN : undefined;
+    },
+    { what: `stream ${stream.name} ACTIVE`, timeoutMs: ACTIVE_TIMEOUT_MS },
+  );
+}
+
+async function ensureConsumer(kinesis: KinesisClient, streamArn: string, consumer: LocalStreamConsumer) {
+  const describe = async () =>
+    (await kinesis.send(new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumer.name })))
+      .ConsumerDescription;
+  const existing = await describe().catch((error: unknown) => {
+    if (isNamed(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  });
+  if (existing === undefined) {
+    await kinesis
+      .send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumer.name }))
+      .catch((error: unknown) => {
+        if (!isNamed(error, 'ResourceInUseException')) throw error;
+      });
+  }
+  await pollUntil(async () => ((await describe())?.ConsumerStatus === 'ACTIVE' ? true : undefined), {
+    what: `stream consumer ${consumer.name} ACTIVE`,
+    timeoutMs: ACTIVE_TIMEOUT_MS,
+  });
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, table: LocalTable): Promise<void> {
+  const describe = async () => (await dynamodb.send(new DescribeTableCommand({ TableName: table.name }))).Table;
+  const existing = await describe().catch((error: unknown) => {
+    if (isNamed(error, 'ResourceNotFoundException')) return undefined;
+    throw error;
+  });
+  if (existing === undefined) {
+    await dynamodb.send(new CreateTableCommand(table.definition)).catch((error: unknown) => {
+      if (!isNamed(error, 'ResourceInUseException')) throw error;
+    });
+  }
+  await pollUntil(async () => ((await describe())?.TableStatus === 'ACTIVE' ? true : undefined), {
+    what: `table ${table.name} ACTIVE`,
+    timeoutMs: ACTIVE_TIMEOUT_MS,
+  });
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      throw error;
+    },
+  );
+  if (exists) return;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: unknown) => {
+    if (!isNamed(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
+  });
+}
+
+/** SDK errors are matched by name: "already exists" and "not found" are expected answers here. */
+function isNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}

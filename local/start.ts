@@ -1,0 +1,88 @@
+import './quietSdkNodeWarning.ts';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORTS, start } from './runtime.ts';
+
+/**
+ * `npm start`: the whole pipeline on this machine. Flags: --fresh (wipe the data first),
+ * --verbose (handler logs), --poll-interval <ms>. Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
+ * KP_DYNAMODB_PORT, KP_S3_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
+ * `data/` and `endpoints.json`.
+ */
+const { values } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    'poll-interval': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm start [-- --fresh] [-- --verbose] [-- --poll-interval <ms>]');
+  process.exit(0);
+}
+
+function port(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    console.error(`error: ${variable}=${raw} is not a port number`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
+const endpointsFile = join(localDir, 'endpoints.json');
+const started = Date.now();
+const runtime = await start({
+  dataDir: join(localDir, 'data'),
+  endpointsFile,
+  fresh: values.fresh,
+  verbose: values.verbose,
+  pollIntervalMs: values['poll-interval'] ? Number(values['poll-interval']) : undefined,
+  ports: {
+    http: port('KP_HTTP_PORT', DEFAULT_PORTS.http),
+    kinesis: port('KP_KINESIS_PORT', DEFAULT_PORTS.kinesis),
+    dynamodb: port('KP_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
+    s3: port('KP_S3_PORT', DEFAULT_PORTS.s3),
+  },
+}).catch((error: unknown) => {
+  console.error(`error: the local pipeline did not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+const { endpoints } = runtime;
+console.log(`
+kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  HTTP API   ${endpoints.httpApi}        POST /events
+  Kinesis    ${endpoints.kinesis}        stream ${endpoints.streamName}
+  DynamoDB   ${endpoints.dynamodb}        ${Object.values(endpoints.tables).join(', ')}
+  S3         ${endpoints.s3}        ${Object.values(endpoints.buckets).join(', ') || '(no buckets)'}
+  region     ${endpoints.region}     (any AWS tool works with dummy credentials)
+
+  dev token  ${endpoints.token}
+
+  curl -X POST ${endpoints.httpApi}/events -H 'Authorization: Bearer ${endpoints.token}' \\
+       -H 'Content-Type: application/json' -d '{"type":"page_view","source":"web-frontend","value":1}'
+
+Endpoints written to ${endpointsFile}. Ctrl-C stops.
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping: letting in-flight batches finish, saving checkpoints ...');
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../local/emulators.ts';
+import type { LocalEndpoints } from '../../local/endpointsFile.ts';
+import { anEvent } from '../helpers/events.ts';
+import { readAllRecords } from '../helpers/kinesisReader.ts';
+
+let child: ChildProcess | undefined;
+let output = '';
+
+afterAll(() => {
+  // Whatever is left of the process group (nothing, when the test passed).
+  if (child?.pid) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+describe('npm start, as a user runs it', () => {
+  it('prints the endpoints, serves them, and stops cleanly on Ctrl-C', async () => {
+    const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-'));
+    const endpointsFile = join(localDir, 'endpoints.json');
+    child = spawn('npm', ['start'], {
+      env: {
+        ...process.env,
+        KP_LOCAL_DIR: localDir,
+        KP_HTTP_PORT: '0',
+        KP_KINESIS_PORT: '0',
+        KP_DYNAMODB_PORT: '0',
+        KP_S3_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so the test can send Ctrl-C to npm and everything under it, as a terminal does.
+      detached: true,
+    });
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<string>((resolve) =>
+      child?.once('exit', (code, signal) => resolve(signal ?? String(code))),
+    );
+
+    const endpoints = await pollUntil(
+      async () =>
+        existsSync(endpointsFile) ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as LocalEndpoints) : undefined,
+      { what: `npm start to write ${endpointsFile} (output so far: ${output})`, timeoutMs: 90_000, intervalMs: 200 },
+    );
+    expect(output).toContain(endpoints.token);
+    expect(output).toContain(endpoints.httpApi);
+    for (const key of [
+      'httpApi',
+      'kinesis',
+      'dynamodb',
+      's3',
+      'region',
+      'streamName',
+      'streamArn',
+      'token',
+      'tables',
+      'buckets',
+    ]) {
+      expect(endpoints).toHaveProperty(key);
+    }
+
+    const kinesis = new KinesisClient({
+      endpoint: endpoints.kinesis,
+      region: endpoints.region,
+      credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+      requestHandler: new NodeHttpHandler(),
+    });
+    const put = await kinesis.send(
+      new PutRecordCommand({
+        StreamName: endpoints.streamName,
+        PartitionKey: 'sdk',
+        Data: Buffer.from('{"from":"sdk"}'),
+      }),
+    );
+    const posted = await fetch(`${endpoints.httpApi}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${endpoints.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(anEvent({ id: 'from-npm-start' })),
+    });
+    expect(posted.status).toBe(200);
+    const sequences = (await readAllRecords(kinesis, endpoints.streamName)).map((r) => r.SequenceNumber);
+    expect(sequences).toContain(put.SequenceNumber);
+    const { results } = (await posted.json()) as { results: Array<{ sequenceNumber: string }> };
+    expect(sequences).toContain(results[0]?.sequenceNumber);
+
+    process.kill(-(child.pid as number), 'SIGINT');
+    // npm itself dies of the SIGINT (as in a terminal); the runtime under it stops cleanly and
+    // takes its endpoints file down with it.
+    expect(['0', '130', 'SIGINT']).toContain(await exited);
+    await pollUntil(async () => (existsSync(endpointsFile) ? undefined : true), {
+      what: 'the runtime to stop and remove its endpoints file',
+      timeoutMs: 15_000,
+    });
+  });
+});

@@ -1,0 +1,240 @@
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildLocalTemplate, type LocalTemplateBuild } from '../../local/app/buildTemplate.ts';
+import { TemplateBuildError } from '../../local/app/errors.ts';
+import type { LocalApp, LocalFunction } from '../../local/app/model.ts';
+import { provisionLocalApp } from '../../local/app/provision.ts';
+import { readLocalApp } from '../../local/app/readTemplate.ts';
+import { readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
+import { type Emulators, startEmulators } from '../../local/emulators.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const region = 'us-east-1';
+
+function clientsFor(emulators: Emulators) {
+  const base = { region: emulators.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  return {
+    // kinesis-local's plain port speaks HTTP/1.1; the Kinesis client would default to HTTP/2.
+    kinesis: new KinesisClient({
+      ...base,
+      endpoint: emulators.endpoints.kinesis,
+      requestHandler: new NodeHttpHandler(),
+    }),
+    dynamodb: new DynamoDBClient({ ...base, endpoint: emulators.endpoints.dynamodb }),
+    s3: new S3Client({ ...base, endpoint: emulators.endpoints.s3, forcePathStyle: true }),
+  };
+}
+type Clients = ReturnType<typeof clientsFor>;
+
+const cacheDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-template-cache-'));
+let first: LocalTemplateBuild;
+let second: LocalTemplateBuild;
+let secondBuildMs: number;
+let app: LocalApp;
+
+beforeAll(async () => {
+  // A fresh cache folder, so the first call really packages.
+  first = await buildLocalTemplate({ cacheDir });
+  const startedAt = performance.now();
+  second = await buildLocalTemplate({ cacheDir });
+  secondBuildMs = performance.now() - startedAt;
+  app = readLocalApp(second.template, { region, stage: 'local' });
+});
+
+afterAll(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+const fn = (logicalId: string): LocalFunction => {
+  const found = app.functions.find((candidate) => candidate.logicalId === logicalId);
+  if (found === undefined) throw new Error(`no function ${logicalId}`);
+  return found;
+};
+const tableName = (logicalId: string) => app.tables.find((table) => table.logicalId === logicalId)?.name;
+
+describe('buildLocalTemplate', () => {
+  it('packages once, then reuses the cached template while nothing changed', () => {
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(second.path).toBe(first.path);
+    expect(second.template).toEqual(first.template);
+    expect(secondBuildMs).toBeLessThan(1_000);
+  });
+
+  it('stops a build that fails in esbuild at once and reports the esbuild error', async () => {
+    // A copy of the service with a syntax error, inside the repository so it finds node_modules.
+    await mkdir(join(repoRoot, '.local'), { recursive: true });
+    const brokenRoot = await mkdtemp(join(repoRoot, '.local', 'broken-service-'));
+    try {
+      await writeServiceInputs(await readServiceInputs(repoRoot), brokenRoot);
+      await appendFile(join(brokenRoot, 'functions', 'ingest', 'handler.ts'), '\nexport const broken = ;\n');
+      const startedAt = performance.now();
+      const build = buildLocalTemplate({ rootDir: brokenRoot, cacheDir: join(brokenRoot, 'cache') });
+      await expect(build).rejects.toThrow(TemplateBuildError);
+      await expect(build).rejects.toThrow(/did not exit[\s\S]*Unexpected ";"/);
+      // osls alone would hang until the 60 s limit.
+      expect(performance.now() - startedAt).toBeLessThan(30_000);
+    } finally {
+      await rm(brokenRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readLocalApp on the real template', () => {
+  const stream = () => app.streams[0];
+
+  it('finds both functions with their handlers and an environment naming the local resources', () => {
+    expect(fn('IngestLambdaFunction').handler).toBe('functions/ingest/handler.handler');
+    expect(fn('AuthorizerLambdaFunction').handler).toBe('functions/authorizer/handler.handler');
+    expect(app.streams).toHaveLength(1);
+    expect(fn('IngestLambdaFunction').environment).toMatchObject({
+      STREAM_NAME: stream()?.name,
+      IDEMPOTENCY_TABLE: tableName('IdempotencyTable'),
+    });
+    expect(fn('AuthorizerLambdaFunction').environment.PRODUCERS_TABLE).toBe(tableName('ProducersTable'));
+    expect(tableName('ProducersTable')).toBe('kinesis-pipeline-local-producers');
+  });
+
+  it('routes POST /events to ingest behind the Lambda authorizer', () => {
+    expect(app.routes).toEqual([
+      expect.objectContaining({
+        routeKey: 'POST /events',
+        functionLogicalId: 'IngestLambdaFunction',
+        authorizer: expect.objectContaining({
+          functionLogicalId: 'AuthorizerLambdaFunction',
+          identitySource: ['$request.header.Authorization'],
+        }),
+      }),
+    ]);
+  });
+
+  it('gives the on-demand stream the local default of 4 shards', () => {
+    expect(stream()).toEqual({
+      logicalId: 'Stream',
+      name: 'kinesis-pipeline-local-events',
+      arn: 'arn:aws:kinesis:us-east-1:000000000000:stream/kinesis-pipeline-local-events',
+      shardCount: 4,
+      retentionHours: 24,
+    });
+  });
+});
+
+/** The real app plus a consumer, a bucket and a table with an index, which the template has none of yet. */
+const withExtras = (base: LocalApp): LocalApp => {
+  const streamLogicalId = base.streams[0]?.logicalId ?? 'Stream';
+  return {
+    ...base,
+    consumers: [{ logicalId: 'ArchiveConsumer', name: 'archive', streamLogicalId }],
+    buckets: [{ logicalId: 'ArchiveBucket', name: 'kinesis-pipeline-local-archive' }],
+    tables: [
+      ...base.tables,
+      {
+        logicalId: 'AggregatesTable',
+        name: 'kinesis-pipeline-local-aggregates',
+        definition: {
+          TableName: 'kinesis-pipeline-local-aggregates',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'window', AttributeType: 'N' },
+          ],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byWindow',
+              KeySchema: [{ AttributeName: 'window', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+        },
+        ttlAttribute: 'expiresAt',
+      },
+    ],
+  };
+};
+
+async function expectProvisioned(clients: Clients, local: LocalApp): Promise<void> {
+  for (const stream of local.streams) {
+    const { StreamDescriptionSummary: summary } = await clients.kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: stream.name }),
+    );
+    expect(summary).toMatchObject({ StreamStatus: 'ACTIVE', OpenShardCount: stream.shardCount, StreamARN: stream.arn });
+  }
+  for (const consumer of local.consumers) {
+    const streamArn = local.streams.find((s) => s.logicalId === consumer.streamLogicalId)?.arn;
+    const { ConsumerDescription } = await clients.kinesis.send(
+      new DescribeStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: consumer.name }),
+    );
+    expect(ConsumerDescription?.ConsumerStatus).toBe('ACTIVE');
+  }
+  for (const table of local.tables) {
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table.name }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.KeySchema).toEqual(table.definition.KeySchema);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(
+      table.definition.GlobalSecondaryIndexes?.map((index) => index.IndexName),
+    );
+  }
+  for (const bucket of local.buckets) {
+    await expect(clients.s3.send(new HeadBucketCommand({ Bucket: bucket.name }))).resolves.toBeDefined();
+  }
+}
+
+/** Names of the commands the clients send from now on. */
+function recordCommands(clients: Clients): () => string[] {
+  const spies = [vi.spyOn(clients.kinesis, 'send'), vi.spyOn(clients.dynamodb, 'send'), vi.spyOn(clients.s3, 'send')];
+  return () => spies.flatMap((spy) => spy.mock.calls.map(([command]) => command.constructor.name));
+}
+
+describe('provisionLocalApp', () => {
+  it('creates the stream, consumers, tables and buckets, and a second run changes nothing', async () => {
+    const emulators = await startEmulators({ region });
+    try {
+      const clients = clientsFor(emulators);
+      const local = withExtras(app);
+      await provisionLocalApp(local, clients);
+      await expectProvisioned(clients, local);
+      const calls = recordCommands(clients);
+      await provisionLocalApp(local, clients);
+      await expectProvisioned(clients, local);
+      expect(calls()).not.toEqual([]);
+      expect(calls().filter((name) => /^(Create|Register)/.test(name))).toEqual([]);
+    } finally {
+      await emulators.stop();
+    }
+  });
+
+  it('finds everything again after a restart over persisted data, and keeps the data', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-provision-'));
+    const table = tableName('ProducersTable') ?? '';
+    const item = { tokenHash: { S: 'kept-across-restarts' } };
+    try {
+      const before = await startEmulators({ region, dataDir });
+      try {
+        await provisionLocalApp(app, clientsFor(before));
+        await clientsFor(before).dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
+      } finally {
+        await before.stop();
+      }
+      const after = await startEmulators({ region, dataDir });
+      try {
+        const clients = clientsFor(after);
+        await provisionLocalApp(app, clients);
+        await expectProvisioned(clients, app);
+        const { Item } = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: item }));
+        expect(Item).toEqual(item);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
