@@ -10,6 +10,8 @@ export interface PackageRun {
   serviceDir: string;
   packageDir: string;
   stage: string;
+  /** More CLI options, e.g. `['--param', 'streamMode=PROVISIONED']`. */
+  extraArgs?: readonly string[];
   /** Hard limit for the whole run. */
   timeoutMs: number;
 }
@@ -33,7 +35,7 @@ const OUTPUT_TAIL_LINES = 40;
  * await runServerlessPackage({ bin, serviceDir: workDir, packageDir: join(workDir, 'package'), stage: 'local', timeoutMs: 60_000 });
  */
 export function runServerlessPackage(run: PackageRun): Promise<void> {
-  const args = ['package', '--stage', run.stage, '--package', run.packageDir];
+  const args = ['package', '--stage', run.stage, ...(run.extraArgs ?? []), '--package', run.packageDir];
   return new Promise((resolve, reject) => {
     let reportedError = false;
     let stoppedAfterReport = false;

@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runServerlessPackage } from '../../local/app/runServerless.ts';
 
-const execFileAsync = promisify(execFile);
-
-/**
- * Packaging takes seconds, but osls can stay alive after a failed esbuild build: without a limit a
- * broken bundle would only surface as a hook timeout, with the build error lost.
- */
+/** Packaging takes seconds; the limit turns a stuck build into a failure with its output. */
 const packageTimeoutMs = 60_000;
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,43 +44,31 @@ export interface PackagedService {
 }
 
 /**
- * Runs `serverless package` into a temporary directory and returns the compiled update template.
- * AWS credentials are stripped from the environment, so the run also proves that packaging needs no
- * AWS account.
+ * Runs `serverless package` into a temporary directory and returns the compiled update template,
+ * through the same runner as the local runtime: AWS credentials stripped from the environment (so
+ * the run also proves packaging needs no AWS account) and osls's hang after a failed build handled.
  *
  * @example
- * const { template, cleanup } = await packageService(['--stage', 'ci', '--param', 'streamMode=PROVISIONED']);
+ * const { template, cleanup } = await packageService('ci', ['--param', 'streamMode=PROVISIONED']);
  */
-export const packageService = async (args: readonly string[]): Promise<PackagedService> => {
+export const packageService = async (stage: string, extraArgs: readonly string[] = []): Promise<PackagedService> => {
   const packageDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-package-'));
   const cleanup = () => rm(packageDir, { recursive: true, force: true });
   try {
-    await execFileAsync(serverlessBin, ['package', ...args, '--package', packageDir], {
-      cwd: repoRoot,
-      env: environmentWithoutAwsCredentials(),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: packageTimeoutMs,
+    await runServerlessPackage({
+      bin: serverlessBin,
+      serviceDir: repoRoot,
+      packageDir,
+      stage,
+      extraArgs,
+      timeoutMs: packageTimeoutMs,
     });
     const json = await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
     return { template: JSON.parse(json) as CfnTemplate, cleanup };
   } catch (error) {
     await cleanup();
-    const { stdout = '', stderr = '', killed } = error as { stdout?: string; stderr?: string; killed?: boolean };
-    const outcome = killed ? `was killed after ${packageTimeoutMs} ms` : 'failed';
-    throw new Error(`serverless package ${args.join(' ')} ${outcome}\n${stdout}\n${stderr}`, { cause: error });
+    throw error;
   }
-};
-
-const environmentWithoutAwsCredentials = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
-    delete env[name];
-  }
-  // Shared credential files and instance metadata are the other places the SDK would look.
-  env.AWS_SHARED_CREDENTIALS_FILE = join(tmpdir(), 'kinesis-pipeline-no-credentials');
-  env.AWS_CONFIG_FILE = join(tmpdir(), 'kinesis-pipeline-no-config');
-  env.AWS_EC2_METADATA_DISABLED = 'true';
-  return env;
 };
 
 export const asArray = <T>(value: T | T[] | undefined): T[] => {

@@ -65,7 +65,7 @@ describe('packaged stack, stage ci with default params', () => {
   let template: CfnTemplate;
 
   beforeAll(async () => {
-    packaged = await packageService(['--stage', 'ci']);
+    packaged = await packageService('ci');
     template = packaged.template;
   });
 
@@ -297,7 +297,7 @@ describe('packaged stack with --param streamMode=PROVISIONED', () => {
   let template: CfnTemplate;
 
   beforeAll(async () => {
-    packaged = await packageService(['--stage', 'ci', '--param', 'streamMode=PROVISIONED', '--param', 'shardCount=3']);
+    packaged = await packageService('ci', ['--param', 'streamMode=PROVISIONED', '--param', 'shardCount=3']);
     template = packaged.template;
   });
 
