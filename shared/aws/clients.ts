@@ -37,7 +37,7 @@ function baseConfig(endpoint: string | undefined) {
  * and its deadline, and two layers of retries would multiply. A local endpoint (kinesis-local's
  * plain port) speaks HTTP/1.1 only, while the SDK defaults to HTTP/2 for Kinesis.
  */
-export const kinesisClient = once(() => {
+export const kinesisClient = /* @__PURE__ */ once(() => {
   const endpoint = process.env.KINESIS_ENDPOINT;
   const client = new KinesisClient({
     ...baseConfig(endpoint),
@@ -47,12 +47,12 @@ export const kinesisClient = once(() => {
   return tracer.captureAWSv3Client(client);
 });
 
-export const dynamoDbClient = once(() =>
+export const dynamoDbClient = /* @__PURE__ */ once(() =>
   tracer.captureAWSv3Client(new DynamoDBClient(baseConfig(process.env.DYNAMODB_ENDPOINT))),
 );
 
 /** Document client: plain JS values in and out, `undefined` attributes dropped. */
-export const dynamoDbDocumentClient = once(() =>
+export const dynamoDbDocumentClient = /* @__PURE__ */ once(() =>
   DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
 );
 
@@ -60,10 +60,12 @@ export const dynamoDbDocumentClient = once(() =>
  * Local S3 (s3rver) needs path-style addressing, and checksums only where the API requires them:
  * it stores streamed bodies with the SDK's checksum chunk framing inside the object otherwise.
  */
-export const s3Client = once(() => {
+export const s3Client = /* @__PURE__ */ once(() => {
   const endpoint = process.env.S3_ENDPOINT;
   const local = endpoint ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const } : {};
   return tracer.captureAWSv3Client(new S3Client({ ...baseConfig(endpoint), ...local }));
 });
 
-export const snsClient = once(() => tracer.captureAWSv3Client(new SNSClient(baseConfig(process.env.SNS_ENDPOINT))));
+export const snsClient = /* @__PURE__ */ once(() =>
+  tracer.captureAWSv3Client(new SNSClient(baseConfig(process.env.SNS_ENDPOINT))),
+);
