@@ -1,0 +1,93 @@
+import {
+  type _Record,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+
+/** Where a shard without a checkpoint starts, or the checkpoint to resume after. */
+export type StartPosition =
+  | { type: 'TRIM_HORIZON' | 'LATEST' }
+  | { type: 'AT_TIMESTAMP'; timestamp: Date }
+  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string };
+
+export interface ShardPage {
+  records: _Record[];
+  /** The shard is closed and read to its end (NextShardIterator null): its children may start. */
+  ended: boolean;
+  /** Nothing more to read right now: wait for the next poll instead of reading again at once. */
+  caughtUp: boolean;
+}
+
+/** GetRecords returns at most this many records per call. */
+export const MAX_GET_RECORDS = 10_000;
+
+/**
+ * Reads one shard with GetRecords, keeping the shard iterator between calls.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
+ *
+ * Iterators expire 5 minutes after they are issued (ExpiredIteratorException), for instance while
+ * a slow batch is retried; the reader then asks for a new one AFTER_SEQUENCE_NUMBER the last record
+ * it read. That is the checkpoint when nothing is buffered, and never behind it otherwise: records
+ * between the checkpoint and that point are already buffered, so re-reading them would deliver
+ * them twice.
+ *
+ * @example
+ * const reader = new ShardReader(kinesis, 'orders', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+ * const { records, ended, caughtUp } = await reader.read(100);
+ */
+export class ShardReader {
+  private iterator: string | undefined;
+  private lastSequenceNumber: string | undefined;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly streamName: string,
+    private readonly shardId: string,
+    private readonly start: StartPosition,
+  ) {}
+
+  async read(limit: number): Promise<ShardPage> {
+    const boundedLimit = Math.max(1, Math.min(MAX_GET_RECORDS, limit));
+    try {
+      return await this.readOnce(boundedLimit);
+    } catch (error) {
+      // After any failure the iterator may be stale (kinesis-local forgets iterators when it
+      // restarts, and answers them with an UnknownError): the next read asks for a new one.
+      this.iterator = undefined;
+      if ((error as Error).name !== 'ExpiredIteratorException') throw error;
+      return this.readOnce(boundedLimit);
+    }
+  }
+
+  private async readOnce(limit: number): Promise<ShardPage> {
+    this.iterator ??= await this.newIterator();
+    const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: limit }));
+    const records = page.Records ?? [];
+    const last = records.at(-1)?.SequenceNumber;
+    if (last !== undefined) this.lastSequenceNumber = last;
+    this.iterator = page.NextShardIterator;
+    const ended = page.NextShardIterator === undefined || page.NextShardIterator === null;
+    // kinesis-local reports MillisBehindLatest 0 even when the limit cut the page: check the count too.
+    const caughtUp = ended || (records.length < limit && (page.MillisBehindLatest ?? 0) === 0);
+    return { records, ended, caughtUp };
+  }
+
+  private async newIterator(): Promise<string> {
+    const position: StartPosition =
+      this.lastSequenceNumber === undefined
+        ? this.start
+        : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };
+    const input: GetShardIteratorCommandInput = {
+      StreamName: this.streamName,
+      ShardId: this.shardId,
+      ShardIteratorType: position.type,
+      ...(position.type === 'AT_TIMESTAMP' ? { Timestamp: position.timestamp } : {}),
+      ...(position.type === 'AFTER_SEQUENCE_NUMBER' ? { StartingSequenceNumber: position.sequenceNumber } : {}),
+    };
+    const { ShardIterator } = await this.kinesis.send(new GetShardIteratorCommand(input));
+    if (!ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${this.shardId}`);
+    return ShardIterator;
+  }
+}
