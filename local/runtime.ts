@@ -1,6 +1,6 @@
 import './quietSdkNodeWarning.ts';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { producerStore } from '../shared/auth/producerStore.ts';
 import { buildLocalTemplate } from './app/buildTemplate.ts';
 import type { LocalApp } from './app/model.ts';
@@ -9,6 +9,7 @@ import { readLocalApp } from './app/readTemplate.ts';
 import { ensureDevToken } from './devToken.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { LOCAL_ENDPOINTS_PATH, type LocalEndpoints, writeLocalEndpoints } from './endpointsFile.ts';
+import { FileCheckpointStore, type InvocationLogLine, startEventSourceMapping } from './eventSourceMapping/index.ts';
 import { startHttpApi } from './httpApi/httpApi.ts';
 import { loadLocalLambda } from './lambda/localLambda.ts';
 import { localClients } from './localClients.ts';
@@ -26,6 +27,11 @@ export interface LocalRuntimeOptions {
   pollIntervalMs?: number;
   /** Show handler logs and metrics. */
   verbose?: boolean;
+  /**
+   * CloudFormation resources added to the built template before it is read: how tests declare
+   * test-only functions, mappings and tables that then go through exactly the same path.
+   */
+  extraResources?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -53,7 +59,10 @@ export async function start(options: LocalRuntimeOptions = {}): Promise<LocalRun
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   if (options.fresh) await rm(dataDir, { recursive: true, force: true });
 
-  const { template, cached } = await buildLocalTemplate({ stage: 'local' });
+  const build = await buildLocalTemplate({ stage: 'local' });
+  const { cached } = build;
+  const built = build.template as { Resources?: Record<string, unknown> };
+  const template = { ...built, Resources: { ...built.Resources, ...options.extraResources } };
   log(
     cached ? 'template: unchanged, reused the cached build' : 'template: built with serverless package --stage local',
   );
@@ -107,16 +116,76 @@ async function startOnEmulators(
   const endpointsFile = options.endpointsFile ?? LOCAL_ENDPOINTS_PATH;
   await writeLocalEndpoints(endpoints, endpointsFile);
 
+  const mappings = await startMappings(app, {
+    lambda,
+    clients,
+    dataDir: options.dataDir,
+    region: emulators.region,
+    pollIntervalMs: options.pollIntervalMs,
+    log: options.log,
+  });
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await http.close();
+      await mappings.stop();
       await emulators.stop();
       await rm(endpointsFile, { force: true });
     })();
     return stopping;
   };
   return { endpoints, app, stop };
+}
+
+/**
+ * One local event source mapping per AWS::Lambda::EventSourceMapping of the template, sharing one
+ * checkpoint file; each (including each enhanced fan-out consumer's) reads on its own.
+ */
+async function startMappings(
+  app: LocalApp,
+  deps: {
+    lambda: Awaited<ReturnType<typeof loadLocalLambda>>;
+    clients: ReturnType<typeof localClients>;
+    dataDir: string;
+    region: string;
+    pollIntervalMs: number | undefined;
+    log: (line: string) => void;
+  },
+) {
+  const checkpoints = await FileCheckpointStore.open(join(deps.dataDir, 'checkpoints.json'));
+  const handles = app.eventSourceMappings.map((mapping) => {
+    const fn = app.functions.find((f) => f.logicalId === mapping.functionLogicalId);
+    const stream = app.streams.find((s) => s.logicalId === mapping.streamLogicalId);
+    if (!fn || !stream) throw new Error(`event source mapping ${mapping.logicalId}: its function or stream is missing`);
+    return startEventSourceMapping({
+      mapping,
+      stream,
+      functionName: fn.name,
+      functionArn: fn.arn,
+      roleArn: fn.roleArn,
+      region: deps.region,
+      invoke: (event) => deps.lambda.invoke(fn.logicalId, event),
+      kinesis: deps.clients.kinesis,
+      s3: deps.clients.s3,
+      checkpoints,
+      failureStandInDir: join(deps.dataDir, 'destinations'),
+      ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }),
+      log: (line) => deps.log(invocationLine(line)),
+    });
+  });
+  return {
+    async stop() {
+      await Promise.all(handles.map((handle) => handle.stop()));
+      await checkpoints.flush();
+    },
+  };
+}
+
+/** `archive  shardId-000000000001  batch 100  42 ms  ok` */
+function invocationLine(line: InvocationLogLine): string {
+  const detail = line.detail ? `  ${line.detail}` : '';
+  return `${line.functionName}  ${line.shardId}  batch ${line.batchSize}  ${line.durationMs} ms  ${line.outcome}${detail}`;
 }
 
 /**

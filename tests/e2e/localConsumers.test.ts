@@ -1,0 +1,133 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../local/emulators.ts';
+import { type LocalRuntime, start } from '../../local/runtime.ts';
+import { anEvent } from '../helpers/events.ts';
+
+/**
+ * A test-only definition added to the real template: a recording consumer reading the stream through
+ * its own enhanced fan-out consumer, with the mapping settings the project requires and an S3
+ * on-failure destination. It goes through the same template reader, provisioning and mapping as the
+ * deployed functions.
+ */
+const extraResources = {
+  RecordsTable: {
+    Type: 'AWS::DynamoDB::Table',
+    Properties: {
+      TableName: 'e2e-records',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'sequenceNumber', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'sequenceNumber', KeyType: 'HASH' }],
+    },
+  },
+  FailedBatchesBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'e2e-failed-batches' } },
+  RecorderRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'e2e-recorder' } },
+  RecorderLambdaFunction: {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      FunctionName: 'e2e-recorder',
+      Handler: 'tests/fixtures/recordingConsumer.handler',
+      Runtime: 'nodejs22.x',
+      Timeout: 10,
+      MemorySize: 256,
+      Role: { 'Fn::GetAtt': ['RecorderRole', 'Arn'] },
+      Environment: { Variables: { RECORDS_TABLE: { Ref: 'RecordsTable' } } },
+    },
+  },
+  RecorderStreamConsumer: {
+    Type: 'AWS::Kinesis::StreamConsumer',
+    Properties: { ConsumerName: 'e2e-recorder', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
+  },
+  RecorderEventSourceMapping: {
+    Type: 'AWS::Lambda::EventSourceMapping',
+    Properties: {
+      FunctionName: { 'Fn::GetAtt': ['RecorderLambdaFunction', 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': ['RecorderStreamConsumer', 'ConsumerARN'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10,
+      MaximumRetryAttempts: 1,
+      MaximumRecordAgeInSeconds: 3600,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] } } },
+    },
+  },
+};
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let runtime: LocalRuntime;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-consumers-'));
+  runtime = await start({
+    dataDir: join(localDir, 'data'),
+    endpointsFile: join(localDir, 'endpoints.json'),
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 },
+    pollIntervalMs: 100,
+    extraResources,
+    log: (line) => lines.push(line),
+  });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('events posted over HTTP reach a consumer through the local event source mapping', () => {
+  it('delivers every valid event and parks the poison one, with its payload, in the S3 destination', async () => {
+    const events = [anEvent({ id: 'c-1' }), anEvent({ id: 'c-2', data: { note: 'poison' } }), anEvent({ id: 'c-3' })];
+    const response = await fetch(`${runtime.endpoints.httpApi}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runtime.endpoints.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    expect(response.status).toBe(200);
+
+    const dynamodb = new DynamoDBClient({
+      endpoint: runtime.endpoints.dynamodb,
+      region: runtime.endpoints.region,
+      credentials,
+    });
+    const stored = await pollUntil(
+      async () => {
+        const items = (await dynamodb.send(new ScanCommand({ TableName: 'e2e-records' }))).Items ?? [];
+        const ids = items.map((item) => JSON.parse(item.data?.S ?? '{}').id as string);
+        return ids.includes('c-1') && ids.includes('c-3') ? ids : undefined;
+      },
+      { what: 'the consumer to store c-1 and c-3', timeoutMs: 30_000 },
+    );
+    expect(stored).not.toContain('c-2');
+
+    const s3 = new S3Client({
+      endpoint: runtime.endpoints.s3,
+      region: runtime.endpoints.region,
+      credentials,
+      forcePathStyle: true,
+    });
+    const key = await pollUntil(
+      async () => (await s3.send(new ListObjectsV2Command({ Bucket: 'e2e-failed-batches' }))).Contents?.[0]?.Key,
+      { what: 'a failure record in the S3 destination', timeoutMs: 30_000 },
+    );
+    expect(key).toMatch(
+      /^aws\/lambda\/[0-9a-f-]{36}\/shardId-\d+\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}$/,
+    );
+    const failure = JSON.parse(
+      (await (
+        await s3.send(new GetObjectCommand({ Bucket: 'e2e-failed-batches', Key: key }))
+      ).Body?.transformToString()) ?? '{}',
+    );
+    expect(failure.requestContext.condition).toBe('RetryAttemptsExhausted');
+    expect(failure.responseContext.functionError).toBe('Unhandled');
+    const payload = JSON.parse(failure.payload);
+    const discarded = payload.Records.map(
+      (r: { kinesis: { data: string } }) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).id,
+    );
+    expect(discarded).toEqual(['c-2']);
+    expect(lines.some((line) => line.includes('e2e-recorder') && line.includes('discarded'))).toBe(true);
+  });
+});
