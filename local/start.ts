@@ -1,4 +1,5 @@
 import './quietSdkNodeWarning.ts';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, start } from './runtime.ts';
@@ -7,7 +8,8 @@ import { DEFAULT_PORTS, start } from './runtime.ts';
  * `npm start`: the whole pipeline on this machine. Flags: --fresh (wipe the data first),
  * --verbose (handler logs), --poll-interval <ms>. Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
  * KP_DYNAMODB_PORT, KP_S3_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
- * `data/` and `endpoints.json`.
+ * `data/` and `endpoints.json`. KP_EXTRA_RESOURCES names a JSON file of CloudFormation resources to
+ * add locally (a debugging consumer, say) without touching serverless.yml.
  */
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,16 @@ function port(variable: string, fallback: number): number {
   return value;
 }
 
+function extraResources(file: string | undefined): Record<string, unknown> | undefined {
+  if (!file) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    console.error(`error: KP_EXTRA_RESOURCES=${file}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
+
 const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
 const endpointsFile = join(localDir, 'endpoints.json');
 const started = Date.now();
@@ -42,6 +54,7 @@ const runtime = await start({
   fresh: values.fresh,
   verbose: values.verbose,
   pollIntervalMs: values['poll-interval'] ? Number(values['poll-interval']) : undefined,
+  extraResources: extraResources(process.env.KP_EXTRA_RESOURCES),
   ports: {
     http: port('KP_HTTP_PORT', DEFAULT_PORTS.http),
     kinesis: port('KP_KINESIS_PORT', DEFAULT_PORTS.kinesis),

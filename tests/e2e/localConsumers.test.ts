@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,55 +9,15 @@ import { pollUntil } from '../../local/emulators.ts';
 import { type LocalRuntime, start } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
 
+const RECORDER_RESOURCES = 'tests/fixtures/recorder.resources.json';
+
 /**
- * A test-only definition added to the real template: a recording consumer reading the stream through
- * its own enhanced fan-out consumer, with the mapping settings the project requires and an S3
- * on-failure destination. It goes through the same template reader, provisioning and mapping as the
- * deployed functions.
+ * A test-only definition added to the real template (tests/fixtures/recorder.resources.json): a
+ * recording consumer reading the stream through its own enhanced fan-out consumer, with the mapping
+ * settings the project requires and an S3 on-failure destination. It goes through the same template
+ * reader, provisioning and mapping as the deployed functions.
  */
-const extraResources = {
-  RecordsTable: {
-    Type: 'AWS::DynamoDB::Table',
-    Properties: {
-      TableName: 'e2e-records',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'sequenceNumber', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'sequenceNumber', KeyType: 'HASH' }],
-    },
-  },
-  FailedBatchesBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'e2e-failed-batches' } },
-  RecorderRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'e2e-recorder' } },
-  RecorderLambdaFunction: {
-    Type: 'AWS::Lambda::Function',
-    Properties: {
-      FunctionName: 'e2e-recorder',
-      Handler: 'tests/fixtures/recordingConsumer.handler',
-      Runtime: 'nodejs22.x',
-      Timeout: 10,
-      MemorySize: 256,
-      Role: { 'Fn::GetAtt': ['RecorderRole', 'Arn'] },
-      Environment: { Variables: { RECORDS_TABLE: { Ref: 'RecordsTable' } } },
-    },
-  },
-  RecorderStreamConsumer: {
-    Type: 'AWS::Kinesis::StreamConsumer',
-    Properties: { ConsumerName: 'e2e-recorder', StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
-  },
-  RecorderEventSourceMapping: {
-    Type: 'AWS::Lambda::EventSourceMapping',
-    Properties: {
-      FunctionName: { 'Fn::GetAtt': ['RecorderLambdaFunction', 'Arn'] },
-      EventSourceArn: { 'Fn::GetAtt': ['RecorderStreamConsumer', 'ConsumerARN'] },
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 10,
-      MaximumRetryAttempts: 1,
-      MaximumRecordAgeInSeconds: 3600,
-      BisectBatchOnFunctionError: true,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'] } } },
-    },
-  },
-};
+const extraResources = JSON.parse(readFileSync(RECORDER_RESOURCES, 'utf8')) as Record<string, unknown>;
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let runtime: LocalRuntime;

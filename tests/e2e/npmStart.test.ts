@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import type { LocalEndpoints } from '../../local/endpointsFile.ts';
 import { anEvent } from '../helpers/events.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 
+const credentials = { accessKeyId: 'any', secretAccessKey: 'any' };
 let child: ChildProcess | undefined;
 let output = '';
 
@@ -26,12 +28,14 @@ afterAll(() => {
 });
 
 describe('npm start, as a user runs it', () => {
-  it('prints the endpoints, serves them, and stops cleanly on Ctrl-C', async () => {
+  it('prints the endpoints, serves them, consumes what is put, and stops cleanly on Ctrl-C', async () => {
     const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-'));
     const endpointsFile = join(localDir, 'endpoints.json');
     child = spawn('npm', ['start'], {
       env: {
         ...process.env,
+        // The real template has no consumer yet: a local-only recording consumer sees what is put.
+        KP_EXTRA_RESOURCES: 'tests/fixtures/recorder.resources.json',
         KP_LOCAL_DIR: localDir,
         KP_HTTP_PORT: '0',
         KP_KINESIS_PORT: '0',
@@ -77,7 +81,7 @@ describe('npm start, as a user runs it', () => {
     const kinesis = new KinesisClient({
       endpoint: endpoints.kinesis,
       region: endpoints.region,
-      credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+      credentials,
       requestHandler: new NodeHttpHandler(),
     });
     const put = await kinesis.send(
@@ -97,6 +101,18 @@ describe('npm start, as a user runs it', () => {
     expect(sequences).toContain(put.SequenceNumber);
     const { results } = (await posted.json()) as { results: Array<{ sequenceNumber: string }> };
     expect(sequences).toContain(results[0]?.sequenceNumber);
+
+    const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials });
+    await pollUntil(
+      async () => {
+        const items = (await dynamodb.send(new ScanCommand({ TableName: 'e2e-records' }))).Items ?? [];
+        const consumed = items.map((item) => item.sequenceNumber?.S);
+        return consumed.includes(put.SequenceNumber) && consumed.includes(results[0]?.sequenceNumber)
+          ? true
+          : undefined;
+      },
+      { what: 'the recording consumer to see the SDK record and the posted event', timeoutMs: 30_000 },
+    );
 
     process.kill(-(child.pid as number), 'SIGINT');
     // npm itself dies of the SIGINT (as in a terminal); the runtime under it stops cleanly and
