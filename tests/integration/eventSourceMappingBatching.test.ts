@@ -93,7 +93,11 @@ describe('batching', () => {
     await until(async () => (await fn.checkpoint()) === first.at(-1));
     const second = await putRecords(harness, stream, numbered(3, 'late'));
     await until(async () => (await fn.checkpoint()) === second.at(-1));
-    expect(sizes(fn.events)).toEqual([2, 3]);
+    // The early records went out alone, before the late ones existed. How the late ones split
+    // depends on when a poll lands during their PutRecords, so only their total is fixed.
+    const [firstBatch, ...rest] = sizes(fn.events);
+    expect(firstBatch).toBe(2);
+    expect(rest.reduce((sum, size) => sum + size, 0)).toBe(3);
   });
 
   it('cuts a batch before its event would pass 6 MB (base64 data and metadata)', async () => {
