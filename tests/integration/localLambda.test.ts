@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { LocalFunction } from '../../local/app/model.ts';
+import { loadLocalLambda } from '../../local/lambda/localLambda.ts';
+
+const fn = (logicalId: string, exportName: string, overrides: Partial<LocalFunction> = {}): LocalFunction => ({
+  logicalId,
+  name: `local-${logicalId}`,
+  arn: `arn:aws:lambda:us-east-1:000000000000:function:local-${logicalId}`,
+  handler: `tests/fixtures/lambdaBehaviours.${exportName}`,
+  environment: {},
+  timeoutSeconds: 2,
+  memoryMb: 256,
+  roleArn: 'arn:aws:iam::000000000000:role/test',
+  ...overrides,
+});
+
+describe('the local Lambda invoker', () => {
+  it('invokes with a real context and the function environment applied at load', async () => {
+    const lambda = await loadLocalLambda([fn('Echo', 'echo', { environment: { GREETING: 'hello' }, memoryMb: 1024 })]);
+    const first = await lambda.invoke('Echo', { a: 1 });
+    const second = await lambda.invoke('Echo', { a: 2 });
+    expect(first.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    const response = first.response as Record<string, unknown>;
+    expect(response).toMatchObject({
+      event: { a: 1 },
+      functionName: 'local-Echo',
+      memoryLimitInMB: '1024',
+      greeting: 'hello',
+    });
+    expect(response.remainingMs).toBeGreaterThan(1_000);
+    expect(response.remainingMs).toBeLessThanOrEqual(2_000);
+    expect(response.awsRequestId).toBe(first.requestId);
+    expect(second.requestId).not.toBe(first.requestId);
+  });
+
+  it('enforces the timeout as Lambda reports it', async () => {
+    const lambda = await loadLocalLambda([fn('Slow', 'slow', { timeoutSeconds: 1 })]);
+    const result = await lambda.invoke('Slow', {});
+    expect(result).toMatchObject({
+      ok: false,
+      error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds', timedOut: true },
+    });
+    expect(result.durationMs).toBeGreaterThanOrEqual(1_000);
+    expect(result.durationMs).toBeLessThan(2_500);
+  });
+
+  it('reports a thrown error as a function error, and an undefined result as null', async () => {
+    const lambda = await loadLocalLambda([fn('Fails', 'fails'), fn('Nothing', 'nothing')]);
+    expect(await lambda.invoke('Fails', {})).toMatchObject({
+      ok: false,
+      error: { errorType: 'TypeError', errorMessage: 'broken on purpose', timedOut: false },
+    });
+    expect(await lambda.invoke('Nothing', {})).toMatchObject({ ok: true, response: null });
+  });
+
+  it('refuses a handler that does not exist, naming it', async () => {
+    await expect(loadLocalLambda([fn('Missing', 'notAFunction')])).rejects.toThrow(
+      /exports no function "notAFunction"/,
+    );
+    await expect(loadLocalLambda([fn('Gone', 'x', { handler: 'tests/fixtures/nope.handler' })])).rejects.toThrow(
+      /no source file/,
+    );
+  });
+});
