@@ -1,4 +1,5 @@
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { partitionKeyLanes } from './lanes.ts';
 import { DEFAULT_PUT_RECORDS_LIMITS, type PutRecordsLimits } from './limits.ts';
 import { type OutgoingRecord, packRecords, type RejectedRecord } from './packRecords.ts';
 import { DEFAULT_RETRY_POLICY, fullJitterDelayMs, isRetryableCallError, type RetryPolicy } from './retryPolicy.ts';
@@ -33,7 +34,7 @@ export interface ProducerOptions {
   streamName: string;
   limits?: Partial<PutRecordsLimits>;
   retry?: Partial<RetryPolicy>;
-  /** PutRecords calls in flight at once. */
+  /** PutRecords calls in flight at once (each partition key stays in one lane: see lanes.ts). */
   concurrency?: number;
   /** Test seams: clock, sleep and randomness. */
   now?: () => number;
@@ -83,13 +84,10 @@ export function createProducer(options: ProducerOptions): Producer {
         isRetryableCallError,
         stats,
       };
-      let next = 0;
-      const worker = async () => {
-        for (let batch = batches[next++]; batch; batch = batches[next++]) {
-          outcomes.push(...(await sendWithRetries(batch, batchContext)));
-        }
+      const sendLane = async (lane: OutgoingRecord[][]) => {
+        for (const batch of lane) outcomes.push(...(await sendWithRetries(batch, batchContext)));
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+      await Promise.all(partitionKeyLanes(batches, limits, concurrency).map(sendLane));
       outcomes.sort((a, b) => a.index - b.index);
       return { outcomes, stats };
     },
