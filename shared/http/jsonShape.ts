@@ -1,0 +1,26 @@
+/** Deepest nesting an event may have: deep enough for real data, far from the JSON.stringify stack limit. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * What makes parsed JSON unsafe to pass on, found without recursion (a recursive walk, like
+ * JSON.stringify, overflows the stack on hostile nesting): a `__proto__` key, which JSON.parse
+ * makes an own property that schema validation would then drop silently, or nesting deeper than
+ * `maxDepth`. Returns the reason, or undefined when the value is fine.
+ */
+export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) return `the event is nested more than ${maxDepth} levels deep`;
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth + 1]);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__') return 'the key "__proto__" is not allowed';
+      stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return undefined;
+}
