@@ -27,7 +27,8 @@ export function withMiddleware<TEvent, TResult>(
   options: MiddlewareOptions<TResult> = {},
 ) {
   return middy(handler)
-    .use(captureLambdaHandler(tracer))
+    // The ingest response can be megabytes; X-Ray segments stop at 64 KB.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(
       injectLambdaContext(logger, {
         correlationIdPath: options.correlationIdPath ?? correlationPaths.API_GATEWAY_HTTP,
@@ -46,7 +47,14 @@ function errorMapping<TEvent, TResult>(
       if (!mapError) return;
       if (isClientError(request.error)) logger.warn('request refused', { error: request.error });
       else logger.error('request failed', { error: request.error });
-      request.response = mapError(request.error);
+      try {
+        request.response = mapError(request.error);
+      } catch (mapped) {
+        // A mapper may answer with an error (the authorizer's "Unauthorized"). Throwing here would
+        // skip the outer middlewares' onError (metrics flush, trace close); middy rethrows
+        // request.error once they have run.
+        request.error = mapped as Error;
+      }
     },
   };
 }

@@ -59,6 +59,12 @@ describe('producer tokens in the local DynamoDB', () => {
     await expect(authorize()).rejects.toThrow(/^Unauthorized$/);
   });
 
+  it('still flushes its metrics when it refuses a token (the whole middleware stack unwinds)', async () => {
+    const { metrics } = await import('../../shared/observability/powertools.ts');
+    await expect(authorize('Bearer kp_unknown')).rejects.toThrow(/^Unauthorized$/);
+    expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+
   it('manages tokens with `npm run token` (create shows the token once, list, revoke)', async () => {
     const env = { ...emulators.env, PRODUCERS_TABLE: TABLE };
     const created = await runCli('token', ['create', 'cli-producer', '--sources', 'a, b'], env);
