@@ -35,6 +35,8 @@ export interface IngestOutcome {
   results: EventResult[];
   stats: ProduceStats;
   topPartitionKeys: Array<{ partitionKey: string; count: number }>;
+  /** Valid, allowed events handed to the producer. */
+  sent: number;
 }
 
 type Checked = { ok: true; event: ProducerEvent } | { ok: false; code: string; error: string };
@@ -63,7 +65,7 @@ export async function ingestEvents(
   });
   const { outcomes, stats } = await deps.producer.put(outgoing, { deadline: request.deadline });
   for (const outcome of outcomes) Object.assign(results[outcome.index] as EventResult, resultFields(outcome));
-  return { results, stats, topPartitionKeys: topPartitionKeys(outgoing, 5) };
+  return { results, stats, topPartitionKeys: topPartitionKeys(outgoing, 5), sent: outgoing.length };
 }
 
 function checkEvent(item: ParsedItem, caller: AuthorizedProducer): Checked {

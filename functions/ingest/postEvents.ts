@@ -7,7 +7,7 @@ import type { Producer } from '../../shared/kinesis/producer.ts';
 import type { idempotentResponder } from './idempotentIngest.ts';
 import { ingestEvents } from './ingestEvents.ts';
 import { recordIngestMetrics } from './ingestMetrics.ts';
-import { ingestResponse } from './ingestResponse.ts';
+import { ingestResponse, summarize } from './ingestResponse.ts';
 
 export type PostEventsRequest = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
 
@@ -42,8 +42,9 @@ export async function postEvents(
   };
   const respond = async () => {
     const outcome = await ingestEvents(request, deps);
-    recordIngestMetrics(outcome);
-    return ingestResponse(request.requestId, outcome.results);
+    const summary = summarize(outcome.results);
+    recordIngestMetrics(outcome, summary);
+    return ingestResponse(request.requestId, outcome.results, summary);
   };
   const key = request.http.headers['idempotency-key'];
   if (key === undefined) return respond();

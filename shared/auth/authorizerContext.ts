@@ -21,7 +21,13 @@ const contextSchema = z.object({ producer: z.string().min(1), sources: z.string(
 export function fromAuthorizerContext(lambdaContext: unknown): AuthorizedProducer {
   const parsed = contextSchema.safeParse(lambdaContext);
   if (!parsed.success) throw new UnauthorizedError('the request carries no authorized producer');
-  const sources = z.array(z.string()).safeParse(JSON.parse(parsed.data.sources));
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(parsed.data.sources);
+  } catch (error) {
+    throw new UnauthorizedError('the authorized producer has no valid sources', { cause: error });
+  }
+  const sources = z.array(z.string()).safeParse(decoded);
   if (!sources.success) throw new UnauthorizedError('the authorized producer has no valid sources');
   return { producer: parsed.data.producer, sources: sources.data };
 }

@@ -26,17 +26,19 @@ export function withMiddleware<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   options: MiddlewareOptions<TResult> = {},
 ) {
-  return middy(handler)
-    // The ingest response can be megabytes; X-Ray segments stop at 64 KB.
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(
-      injectLambdaContext(logger, {
-        correlationIdPath: options.correlationIdPath ?? correlationPaths.API_GATEWAY_HTTP,
-        resetKeys: true,
-      }),
-    )
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(errorMapping(options.mapError));
+  return (
+    middy(handler)
+      // The ingest response can be megabytes; X-Ray segments stop at 64 KB.
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(
+        injectLambdaContext(logger, {
+          correlationIdPath: options.correlationIdPath ?? correlationPaths.API_GATEWAY_HTTP,
+          resetKeys: true,
+        }),
+      )
+      .use(logMetrics(metrics, { captureColdStartMetric: true }))
+      .use(errorMapping(options.mapError))
+  );
 }
 
 function errorMapping<TEvent, TResult>(

@@ -65,6 +65,7 @@ describe('tokens', () => {
   it('refuses a request that reached ingest without an authorized producer (401)', () => {
     expect(() => fromAuthorizerContext(undefined)).toThrow(UnauthorizedError);
     expect(() => fromAuthorizerContext({ producer: 'x', sources: '{"a":1}' })).toThrow(UnauthorizedError);
+    expect(() => fromAuthorizerContext({ producer: 'x', sources: 'not json' })).toThrow(UnauthorizedError);
     expect(errorResponse(new UnauthorizedError('no')).statusCode).toBe(401);
     expect(toAuthorizerContext({ producer: 'p', sources: ['a'] })).toEqual({ producer: 'p', sources: '["a"]' });
   });

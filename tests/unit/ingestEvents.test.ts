@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type EventResult, type IngestRequest, ingestEvents } from '../../functions/ingest/ingestEvents.ts';
-import { ingestResponse, ingestStatus } from '../../functions/ingest/ingestResponse.ts';
+import { ingestResponse, ingestStatus, summarize } from '../../functions/ingest/ingestResponse.ts';
 import { pipelineRecordSchema } from '../../shared/events/eventSchema.ts';
 import { createProducer } from '../../shared/kinesis/producer.ts';
 import { anEvent } from '../helpers/events.ts';
@@ -163,7 +163,7 @@ describe('ingestStatus', () => {
     [[r('failed'), r('failed')], 503],
     [[r('failed'), r('rejected', 'invalid_event')], 503],
   ])('%o -> %i', (results, status) => {
-    expect(ingestStatus(results)).toBe(status);
+    expect(ingestStatus(summarize(results))).toBe(status);
   });
 
   it('adds Retry-After to a 503 and a summary to every response', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestOutcome } from '../../functions/ingest/ingestEvents.ts';
 import { recordIngestMetrics } from '../../functions/ingest/ingestMetrics.ts';
+import { summarize } from '../../functions/ingest/ingestResponse.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 
 afterEach(() => metrics.clearMetrics());
@@ -19,8 +20,9 @@ describe('ingest metrics', () => {
         { partitionKey: 'user-1', count: 2 },
         { partitionKey: 'user-2', count: 1 },
       ],
+      sent: 3,
     };
-    recordIngestMetrics(outcome);
+    recordIngestMetrics(outcome, summarize(outcome.results));
     const emf = metrics.serializeMetrics() as unknown as Record<string, unknown> & {
       _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
     };
@@ -35,5 +37,21 @@ describe('ingest metrics', () => {
     expect(emf.HottestPartitionKeyShare).toBeCloseTo((100 * 2) / 3);
     expect(JSON.parse(emf.topPartitionKeys as string)).toEqual(outcome.topPartitionKeys);
     expect(JSON.stringify(emf._aws.CloudWatchMetrics[0]?.Dimensions)).not.toContain('user-1');
+  });
+
+  it('keeps the hot-key share within 100% when the producer rejects some records of the key', () => {
+    recordIngestMetrics(
+      {
+        results: [
+          { index: 0, id: 'a', status: 'rejected', code: 'record_too_large' },
+          { index: 1, id: 'b', status: 'rejected', code: 'record_too_large' },
+        ],
+        stats: { putRecordsCalls: 0, retriedEntries: 0, throttledEntries: 0 },
+        topPartitionKeys: [{ partitionKey: 'k', count: 2 }],
+        sent: 2,
+      },
+      { accepted: 0, rejected: 2, failed: 0, onlyForbiddenSources: false },
+    );
+    expect((metrics.serializeMetrics() as unknown as Record<string, number>).HottestPartitionKeyShare).toBe(100);
   });
 });
