@@ -134,6 +134,47 @@ describe('POST /events into kinesis-local', () => {
     expect(otherProducer.json.requestId).not.toBe(first.json.requestId);
   });
 
+  it('scopes an Idempotency-Key by Content-Type: the same bytes sent as NDJSON are another request (422)', async () => {
+    const body = JSON.stringify(anEvent({ id: 'typed' }));
+    const headers = { 'idempotency-key': 'typed-key' };
+    expect((await post({ body, headers })).statusCode).toBe(200);
+    const asNdjson = await post({ body, headers: { ...headers, 'content-type': 'application/x-ndjson' } });
+    expect(asNdjson.statusCode).toBe(422);
+  });
+
+  it('answers 409 with Retry-After while a request with the same key is still running', async () => {
+    const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
+    const { dynamoDbClient } = await import('../../shared/aws/clients.ts');
+    const { idempotentResponder } = await import('../../functions/ingest/idempotentIngest.ts');
+    const { errorResponse } = await import('../../shared/http/errorResponse.ts');
+    const responder = idempotentResponder(
+      new DynamoDBPersistenceLayer({ tableName: 'idempotency-it', awsSdkV3Client: dynamoDbClient() }),
+      3600,
+    );
+    responder.config.registerLambdaContext(lambdaContext('ingest'));
+    let release = () => {};
+    let markStarted = () => {};
+    // The first request is running (its in-progress record is stored) once its work has begun.
+    const started = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
+    const slow = responder.respond({ producer: 'web', key: 'busy', body: 'b' }, async () => {
+      markStarted();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return { statusCode: 200, body: '{}' };
+    });
+    await started;
+    const second = await responder
+      .respond({ producer: 'web', key: 'busy', body: 'b' }, async () => ({ statusCode: 200, body: '{}' }))
+      .catch(errorResponse);
+    release();
+    await slow;
+    expect(second.statusCode).toBe(409);
+    expect(second.headers?.['retry-after']).toBe('1');
+  });
+
   it('does not store a response that wrote nothing under the Idempotency-Key', async () => {
     const headers = { 'idempotency-key': 'all-invalid' };
     const invalid = await post({ body: JSON.stringify([{ type: 'no source' }]), headers });

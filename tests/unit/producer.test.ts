@@ -95,6 +95,25 @@ describe('producer', () => {
     expect(outcomes.every((o) => o.status === 'failed' && o.retryable)).toBe(true);
   });
 
+  it('abandons a call still hanging at the deadline and reports its records failed, retryable', async () => {
+    const hanging = {
+      send: (_command: unknown, options?: { abortSignal?: AbortSignal }) =>
+        new Promise<never>((_resolve, reject) => {
+          options?.abortSignal?.addEventListener('abort', () =>
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+          );
+        }),
+    };
+    const producer = createProducer({ client: hanging as never, streamName: 's' });
+    const started = Date.now();
+    const { outcomes } = await producer.put(records(2), { deadline: started + 100 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(outcomes).toEqual([
+      { index: 0, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true },
+      { index: 1, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true },
+    ]);
+  });
+
   it('retries a throttled whole call and succeeds', async () => {
     let calls = 0;
     const kinesis = fakeKinesis();
