@@ -1,6 +1,7 @@
 /**
- * Typed errors of the pipeline. Each maps to exactly one HTTP status in
- * `shared/http/errorResponse.ts`; nothing else decides a status code.
+ * Typed errors of the pipeline. Each API error maps to exactly one HTTP status in
+ * `shared/http/errorResponse.ts`; nothing else decides a status code. Consumer errors are thrown
+ * from a record handler, which the batch utility turns into that record's `batchItemFailures` entry.
  */
 
 /** Base class: every error the pipeline raises on purpose. */
@@ -56,5 +57,30 @@ export class RecordRejectedError extends PipelineError {
 export class NothingWrittenError extends PipelineError {
   constructor(readonly response: unknown) {
     super('no event was written; the response is not stored for the idempotency key');
+  }
+}
+
+/**
+ * A stream record that is not UTF-8 JSON or not a valid pipeline record. Consumers that cannot keep
+ * it throw this to fail the record (it then reaches the on-failure destination after retries); the
+ * archive keeps it under `errors/` instead.
+ */
+export class InvalidRecordError extends PipelineError {
+  constructor(
+    message: string,
+    readonly sequenceNumber: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The archive object holding a record could not be written: the record is reported failed. */
+export class ArchiveWriteError extends PipelineError {
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }

@@ -49,6 +49,7 @@ const unscopableActions = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRe
 
 const ingestFunction = 'IngestLambdaFunction';
 const authorizerFunction = 'AuthorizerLambdaFunction';
+const archiveFunction = 'ArchiveLambdaFunction';
 
 const actionsOf = ({ statement }: OwnedStatement): string[] => asArray(statement.Action);
 
@@ -139,7 +140,7 @@ describe('packaged stack, stage ci with default params', () => {
   describe('functions', () => {
     it('runs every function on nodejs22.x, arm64, with active tracing', () => {
       const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-      expect(functions.map(([id]) => id).sort()).toEqual([authorizerFunction, ingestFunction]);
+      expect(functions.map(([id]) => id).sort()).toEqual([archiveFunction, authorizerFunction, ingestFunction]);
       for (const [id] of functions) {
         const properties = propertiesOf<FunctionProperties>(template, id);
         expect(properties.Runtime, id).toBe('nodejs22.x');
@@ -267,7 +268,7 @@ describe('packaged stack, stage ci with default params', () => {
     });
 
     it('lets each function write logs only to its own log group', () => {
-      for (const functionId of [ingestFunction, authorizerFunction]) {
+      for (const functionId of [ingestFunction, authorizerFunction, archiveFunction]) {
         const { FunctionName } = propertiesOf<FunctionProperties>(template, functionId);
         const logs = statementsForService(statementsOfRoleFor(template, functionId), 'logs');
         expect(logs.flatMap(actionsOf).sort(), functionId).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -283,9 +284,206 @@ describe('packaged stack, stage ci with default params', () => {
     });
   });
 
+  describe('archive consumer', () => {
+    interface MappingProperties {
+      FunctionName: unknown;
+      EventSourceArn: unknown;
+      StartingPosition: string;
+      BatchSize: number;
+      MaximumBatchingWindowInSeconds: number;
+      FunctionResponseTypes: string[];
+      BisectBatchOnFunctionError: boolean;
+      MaximumRetryAttempts: number;
+      MaximumRecordAgeInSeconds: number;
+      ParallelizationFactor?: number;
+      DestinationConfig?: { OnFailure?: { Destination?: unknown } };
+    }
+    const mapping = () => {
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+        ([, candidate]) => getAttTarget(candidate.Properties?.FunctionName) === archiveFunction,
+      );
+      expect(mappings).toHaveLength(1);
+      return (mappings[0]?.[1].Properties ?? {}) as unknown as MappingProperties;
+    };
+    const archiveStatements = () => statementsOfRoleFor(template, archiveFunction);
+
+    it('reads the stream through an enhanced fan-out consumer of its own', () => {
+      const consumer = resource(template, 'ArchiveStreamConsumer');
+      expect(consumer.Type).toBe('AWS::Kinesis::StreamConsumer');
+      expect(getAttTarget(consumer.Properties?.StreamARN)).toBe('Stream');
+      expect(consumer.Properties?.ConsumerName).toBe('kinesis-pipeline-ci-archive');
+      expect(mapping().EventSourceArn).toEqual({ 'Fn::GetAtt': ['ArchiveStreamConsumer', 'ConsumerARN'] });
+    });
+
+    it('maps with partial batch responses, bisection, finite retries and age, from TRIM_HORIZON, in order', () => {
+      const { MaximumRetryAttempts, MaximumRecordAgeInSeconds, ...settings } = mapping();
+      expect(settings).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+      });
+      expect(settings.ParallelizationFactor ?? 1).toBe(1);
+      expect(MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(MaximumRetryAttempts).toBeLessThanOrEqual(10_000);
+      const { RetentionPeriodHours } = propertiesOf<StreamProperties>(template, 'Stream');
+      expect(MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+      // Discarded (with payload, to the destination) before the stream trims the record unseen.
+      expect(MaximumRecordAgeInSeconds).toBeLessThan(Number(RetentionPeriodHours) * 3600);
+    });
+
+    it('cuts large batches for few, large objects, within the mapping limits', () => {
+      const { BatchSize, MaximumBatchingWindowInSeconds } = mapping();
+      expect(BatchSize).toBeGreaterThanOrEqual(1000);
+      expect(BatchSize).toBeLessThanOrEqual(10_000);
+      expect(MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+      expect(MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(300);
+    });
+
+    it('sends discarded batches to the failed-batches bucket', () => {
+      expect(mapping().DestinationConfig?.OnFailure?.Destination).toEqual({
+        'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'],
+      });
+    });
+
+    it('tells the function which bucket to write to', () => {
+      const variables = propertiesOf<FunctionProperties>(template, archiveFunction).Environment.Variables;
+      expect(variables.ARCHIVE_BUCKET).toEqual({ Ref: 'ArchiveBucket' });
+    });
+
+    it('lets the role read the stream and its own consumer, nothing else of Kinesis', () => {
+      const kinesis = statementsForService(archiveStatements(), 'kinesis');
+      const scoped = kinesis.flatMap((owned) =>
+        actionsOf(owned).flatMap((action) => asArray(owned.statement.Resource).map((r) => `${action} ${arnOf(r)}`)),
+      );
+      expect(scoped.sort()).toEqual([
+        'kinesis:DescribeStream Stream',
+        'kinesis:DescribeStreamConsumer ArchiveStreamConsumer',
+        'kinesis:DescribeStreamSummary Stream',
+        'kinesis:GetRecords Stream',
+        'kinesis:GetShardIterator Stream',
+        'kinesis:ListShards Stream',
+        'kinesis:SubscribeToShard ArchiveStreamConsumer',
+      ]);
+    });
+
+    it('lets the role only decrypt with the stream key and use no table', () => {
+      const kms = statementsForService(archiveStatements(), 'kms');
+      expect(kms.flatMap(actionsOf)).toEqual(['kms:Decrypt']);
+      for (const owned of kms) expect(asArray(owned.statement.Resource).map(getAttTarget)).toEqual(['StreamKey']);
+      expect(statementsForService(archiveStatements(), 'dynamodb')).toEqual([]);
+    });
+
+    it('lets the role put objects under events/ and errors/ of the archive, and write failure records', () => {
+      const s3 = statementsForService(archiveStatements(), 's3');
+      const scoped = s3.flatMap((owned) =>
+        actionsOf(owned).flatMap((action) => asArray(owned.statement.Resource).map((r) => `${action} ${arnOf(r)}`)),
+      );
+      expect(scoped.sort()).toEqual([
+        's3:ListBucket FailedBatchesBucket',
+        's3:PutObject ArchiveBucket/errors/*',
+        's3:PutObject ArchiveBucket/events/*',
+        's3:PutObject FailedBatchesBucket/*',
+      ]);
+    });
+
+    it.each(['ArchiveBucket', 'FailedBatchesBucket'])('%s is encrypted, private, TLS-only and expires', (bucketId) => {
+      const bucket = propertiesOf<{
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
+        };
+        PublicAccessBlockConfiguration: Record<string, boolean>;
+        LifecycleConfiguration: {
+          Rules: { Status: string; ExpirationInDays: number; Transitions: { TransitionInDays: number }[] }[];
+        };
+      }>(template, bucketId);
+      const [encryption] = bucket.BucketEncryption.ServerSideEncryptionConfiguration;
+      expect(['AES256', 'aws:kms']).toContain(encryption?.ServerSideEncryptionByDefault.SSEAlgorithm);
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const [rule] = bucket.LifecycleConfiguration.Rules;
+      expect(rule?.Status).toBe('Enabled');
+      expect(rule?.Transitions[0]?.TransitionInDays).toBeGreaterThanOrEqual(30);
+      expect(rule?.ExpirationInDays).toBeGreaterThan(rule?.Transitions[0]?.TransitionInDays ?? 0);
+
+      const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(
+        ([, policy]) => JSON.stringify(policy.Properties?.Bucket) === JSON.stringify({ Ref: bucketId }),
+      );
+      expect(policies).toHaveLength(1);
+      const { Statement } = (policies[0]?.[1].Properties?.PolicyDocument ?? { Statement: [] }) as {
+        Statement: Record<string, unknown>[];
+      };
+      expect(Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+      const deny = Statement.find((statement) => statement.Effect === 'Deny');
+      expect(asArray(deny?.Resource).map(arnOf).sort()).toEqual([bucketId, `${bucketId}/*`]);
+    });
+
+    it('alarms on IteratorAge at half the stream retention, in milliseconds', () => {
+      const alarm = propertiesOf<Record<string, unknown>>(template, 'ArchiveIteratorAgeAlarm');
+      const { RetentionPeriodHours } = propertiesOf<StreamProperties>(template, 'Stream');
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: archiveFunction } }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(alarm.Threshold).toBe((Number(RetentionPeriodHours) * 3600 * 1000) / 2);
+    });
+
+    it('alarms on function errors', () => {
+      expect(propertiesOf(template, 'ArchiveErrorsAlarm')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: archiveFunction } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it('alarms on any object written to the failed-batches bucket, through its request metrics', () => {
+      const bucket = propertiesOf<{ MetricsConfigurations: { Id: string; Prefix?: string }[] }>(
+        template,
+        'FailedBatchesBucket',
+      );
+      const [metricsConfiguration] = bucket.MetricsConfigurations;
+      expect(metricsConfiguration?.Prefix).toBe('aws/lambda/');
+      expect(propertiesOf(template, 'FailedBatchesWrittenAlarm')).toMatchObject({
+        Namespace: 'AWS/S3',
+        MetricName: 'PutRequests',
+        Dimensions: [
+          { Name: 'BucketName', Value: { Ref: 'FailedBatchesBucket' } },
+          { Name: 'FilterId', Value: metricsConfiguration?.Id },
+        ],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+  });
+
   it('exports the names other stacks and tools need', () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual(
-      expect.arrayContaining(['HttpApiUrl', 'StreamName', 'StreamArn', 'ProducersTableName', 'IdempotencyTableName']),
+      expect.arrayContaining([
+        'HttpApiUrl',
+        'StreamName',
+        'StreamArn',
+        'ProducersTableName',
+        'IdempotencyTableName',
+        'ArchiveBucketName',
+        'FailedBatchesBucketName',
+      ]),
     );
     expect(template.Outputs?.StreamName?.Value).toEqual({ Ref: 'Stream' });
     expect(template.Outputs?.StreamArn?.Value).toEqual({ 'Fn::GetAtt': ['Stream', 'Arn'] });
@@ -311,6 +509,40 @@ describe('packaged stack with --param streamMode=PROVISIONED', () => {
     expect(Number(resolveIf(template, stream.ShardCount))).toBe(3);
   });
 });
+
+describe('packaged stack with --param retentionHours=168', () => {
+  let packaged: PackagedService;
+  let template: CfnTemplate;
+
+  beforeAll(async () => {
+    packaged = await packageService('ci', ['--param', 'retentionHours=168']);
+    template = packaged.template;
+  });
+
+  afterAll(async () => {
+    await packaged?.cleanup();
+  });
+
+  it('derives the archive record age and IteratorAge threshold from the retention', () => {
+    // CLI params arrive as strings, which CloudFormation accepts for integers.
+    expect(Number(propertiesOf<StreamProperties>(template, 'Stream').RetentionPeriodHours)).toBe(168);
+    const mapping = propertiesOf<{ MaximumRecordAgeInSeconds: number }>(template, 'ArchiveEventSourceMapping');
+    expect(mapping.MaximumRecordAgeInSeconds).toBe(167 * 3600);
+    expect(propertiesOf<{ Threshold: number }>(template, 'ArchiveIteratorAgeAlarm').Threshold).toBe(84 * 3600 * 1000);
+  });
+});
+
+/**
+ * A readable name for an ARN in a policy: the logical id of `Fn::GetAtt`, with the suffix of an
+ * `Fn::Join ['', [Fn::GetAtt, suffix]]` appended (`ArchiveBucket/events/*`).
+ */
+function arnOf(value: unknown): string {
+  const target = getAttTarget(value);
+  if (target !== undefined) return target;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (join && join[0] === '') return join[1].map((part) => getAttTarget(part) ?? String(part)).join('');
+  return JSON.stringify(value);
+}
 
 function findRoute(template: CfnTemplate, routeKey: string): [string | undefined, CfnResource | undefined] {
   const found = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').find(

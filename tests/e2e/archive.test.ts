@@ -1,0 +1,109 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../local/emulators.ts';
+import { type LocalRuntime, start } from '../../local/runtime.ts';
+import { anEvent } from '../helpers/events.ts';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const KEY = /^(events|errors)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/(shardId-\d+)-(\d+)-(\d+)\.ndjson\.gz$/;
+
+interface Line {
+  kinesis: { shardId: string; sequenceNumber: string };
+  event?: { id: string };
+  reason?: string;
+  data?: string;
+}
+
+let runtime: LocalRuntime;
+let s3: S3Client;
+let bucket: string;
+
+beforeAll(async () => {
+  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-archive-'));
+  runtime = await start({
+    dataDir: join(localDir, 'data'),
+    endpointsFile: join(localDir, 'endpoints.json'),
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 },
+    pollIntervalMs: 100,
+    log: () => {},
+  });
+  s3 = new S3Client({
+    endpoint: runtime.endpoints.s3,
+    region: runtime.endpoints.region,
+    credentials,
+    forcePathStyle: true,
+  });
+  bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+/** Every line of every archived object, with the key it was found under. */
+async function archivedLines(): Promise<Array<{ key: string; line: Line }>> {
+  const found: Array<{ key: string; line: Line }> = [];
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const { Key: key = '' } of listed.Contents ?? []) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = gunzipSync(await (object.Body?.transformToByteArray() ?? new Uint8Array())).toString('utf8');
+    for (const line of text.trimEnd().split('\n')) found.push({ key, line: JSON.parse(line) as Line });
+  }
+  return found;
+}
+
+describe('the archive consumer in the local pipeline', () => {
+  it('archives every posted event exactly once and a malformed stream record under errors/', async () => {
+    expect(bucket).not.toBe('');
+    const events = Array.from({ length: 60 }, (_, i) => anEvent({ id: `arch-${i}`, subject: `user-${i % 11}` }));
+    for (const chunk of [events.slice(0, 30), events.slice(30)]) {
+      const response = await fetch(`${runtime.endpoints.httpApi}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.endpoints.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(chunk),
+      });
+      expect(response.status).toBe(200);
+    }
+    const kinesis = new KinesisClient({
+      endpoint: runtime.endpoints.kinesis,
+      region: runtime.endpoints.region,
+      credentials,
+      requestHandler: new NodeHttpHandler(),
+    });
+    const malformed = Buffer.from('{"type":"half a record"');
+    await kinesis.send(
+      new PutRecordCommand({ StreamName: runtime.endpoints.streamName, Data: malformed, PartitionKey: 'raw' }),
+    );
+
+    const ids = events.map((event) => event.id as string);
+    const lines = await pollUntil(
+      async () => {
+        const all = await archivedLines();
+        const archivedIds = new Set(all.flatMap(({ line }) => (line.event ? [line.event.id] : [])));
+        const hasError = all.some(({ line }) => line.data === malformed.toString('base64'));
+        return ids.every((id) => archivedIds.has(id)) && hasError ? all : undefined;
+      },
+      { what: 'all 60 events under events/ and the malformed record under errors/', timeoutMs: 60_000 },
+    );
+
+    const archivedIds = lines.flatMap(({ line }) => (line.event ? [line.event.id] : []));
+    expect(archivedIds.sort()).toEqual([...ids].sort());
+    const [error] = lines.filter(({ line }) => line.reason !== undefined);
+    expect(error?.key).toMatch(/^errors\//);
+    expect(error?.line.reason).toMatch(/^not UTF-8 JSON/);
+    // Every line sits in the object of its shard, within the batch's sequence range.
+    for (const { key, line } of lines) {
+      const [, prefix, shardId, first, last] = KEY.exec(key) ?? [];
+      expect(prefix, key).toBe(line.event ? 'events' : 'errors');
+      expect(line.kinesis.shardId, key).toBe(shardId);
+      const sequence = BigInt(line.kinesis.sequenceNumber);
+      expect(sequence >= BigInt(first ?? '0') && sequence <= BigInt(last ?? '0'), key).toBe(true);
+    }
+  });
+});

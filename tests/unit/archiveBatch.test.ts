@@ -1,0 +1,72 @@
+import { gunzipSync } from 'node:zlib';
+import { BatchProcessor, EventType, FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import type { PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { archiveBatch } from '../../functions/archive/archiveBatch.ts';
+import type { ObjectWriter } from '../../functions/archive/writeArchive.ts';
+import { aKinesisBatch, aPipelineRecordBytes, sequence } from '../helpers/kinesisEvents.ts';
+import { lambdaContext } from '../helpers/lambdaContext.ts';
+
+/** An in-memory bucket; PUTs of keys matching `failKeys` are refused as S3 would on an outage. */
+function fakeS3(failKeys?: RegExp) {
+  const objects = new Map<string, Buffer>();
+  const puts: string[] = [];
+  const s3: ObjectWriter = {
+    async send(command: PutObjectCommand) {
+      const { Key = '', Body } = command.input;
+      puts.push(Key);
+      if (failKeys?.test(Key))
+        throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+      objects.set(Key, Buffer.from(Body as Uint8Array));
+    },
+  };
+  const text = (key: string) => gunzipSync(objects.get(key) ?? Buffer.alloc(0)).toString('utf8');
+  return { s3, objects, puts, text };
+}
+
+const deps = (s3: ObjectWriter) => ({
+  s3,
+  bucket: 'archive',
+  processor: new BatchProcessor(EventType.KinesisDataStreams),
+});
+const context = lambdaContext('archive');
+const valid = (id: string) => ({ data: aPipelineRecordBytes({ id }) });
+
+describe('archiveBatch', () => {
+  it('writes the batch as gzip NDJSON and reports no failures', async () => {
+    const bucket = fakeS3();
+    const event = aKinesisBatch([valid('a'), valid('b'), { data: 'oops' }]);
+    const response = await archiveBatch(event, context, deps(bucket.s3));
+    expect(response).toEqual({ batchItemFailures: [] });
+    const keys = [...bucket.objects.keys()].sort();
+    expect(keys.map((key) => key.split('/')[0])).toEqual(['errors', 'events']);
+    const eventLines = bucket.text(keys[1] ?? '').split('\n');
+    expect(eventLines.at(-1)).toBe('');
+    expect(eventLines.slice(0, -1).map((line) => JSON.parse(line).event.id)).toEqual(['a', 'b']);
+    expect(JSON.parse(bucket.text(keys[0] ?? '')).kinesis.sequenceNumber).toBe(sequence(3));
+  });
+
+  it('overwrites the same objects with the same bytes when the batch is delivered again', async () => {
+    const bucket = fakeS3();
+    const event = aKinesisBatch([valid('a'), { data: 'oops' }, valid('b')]);
+    await archiveBatch(event, context, deps(bucket.s3));
+    const first = new Map(bucket.objects);
+    await archiveBatch(structuredClone(event), context, deps(bucket.s3));
+    expect(bucket.puts).toHaveLength(4);
+    expect(bucket.objects).toEqual(first);
+  });
+
+  it('reports exactly the records of an object that could not be written, in shard order', async () => {
+    const bucket = fakeS3(/^errors\//);
+    const event = aKinesisBatch([valid('a'), { data: 'bad-1' }, valid('b'), { data: 'bad-2' }]);
+    const response = await archiveBatch(event, context, deps(bucket.s3));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: sequence(2) }, { itemIdentifier: sequence(4) }]);
+    expect([...bucket.objects.keys()].map((key) => key.split('/')[0])).toEqual(['events']);
+  });
+
+  it('fails the whole invoke when nothing could be written, so Lambda retries and bisects the batch', async () => {
+    const bucket = fakeS3(/./);
+    const event = aKinesisBatch([valid('a'), valid('b')]);
+    await expect(archiveBatch(event, context, deps(bucket.s3))).rejects.toThrow(FullBatchFailureError);
+  });
+});
