@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { sampleEvent, seededRandom } from '../cli/sampleEvents.ts';
-import { createStreamAndWait } from '../local/streams.ts';
+import { ensureStream } from '../local/app/provision.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
 import type { OutgoingRecord } from '../shared/kinesis/packRecords.ts';
@@ -37,7 +37,7 @@ export async function benchIngestThroughput(client: KinesisClient, events = 2_00
   const results: WriterResult[] = [];
   const run = async (writer: string, write: (stream: string, records: OutgoingRecord[]) => Promise<number>) => {
     const stream = `bench-${results.length}-${Date.now()}`;
-    await createStreamAndWait(client, stream, 4);
+    await ensureStream(client, { name: stream, shardCount: 4 });
     const records = outgoingRecords(events, 7);
     const { seconds, calls } = await timed(() => write(stream, records));
     results.push({ writer, events, eventsPerSecond: Math.round(events / seconds), calls });

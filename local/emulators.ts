@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { lockDataDir } from './emulators/dataDirLock.ts';
+import { lockDataDir, wipeLockedDataDir } from './emulators/dataDirLock.ts';
 import { startDynamoDb } from './emulators/dynamodb.ts';
 import { startKinesis } from './emulators/kinesis.ts';
 import { LOCAL_CREDENTIALS } from './emulators/probes.ts';
@@ -16,7 +16,17 @@ export interface EmulatorOptions {
    * directory that stop() removes.
    */
   dataDir?: string;
-  /** Fixed ports; a missing one picks a free port. All listen on 127.0.0.1 only. */
+  /**
+   * With `dataDir`: start from empty data. Everything in the directory except the lock file is
+   * removed once the lock is held, so a directory in use by another harness is never touched (its
+   * start fails with DataDirInUseError instead).
+   */
+  wipe?: boolean;
+  /**
+   * Fixed ports; a missing one picks a free port. The ports clients use listen on 127.0.0.1 only,
+   * but kinesis-local's own process behind the Kinesis relays binds two more (random) ports on
+   * every interface (0.0.0.0): it has no setting for its host.
+   */
   ports?: { kinesis?: number; kinesisTls?: number; dynamodb?: number; s3?: number };
   /** Default 'us-east-1'; also the region in kinesis-local's ARNs. */
   region?: string;
@@ -58,8 +68,8 @@ const DEFAULTS = Object.freeze({
 });
 
 /**
- * Starts kinesis-local (a child process), dynalite and s3rver (in this process) in parallel on
- * 127.0.0.1 and resolves once each answers a real SDK call. If one fails, the others are stopped
+ * Starts kinesis-local (a child process), dynalite and s3rver (in this process) in parallel, with
+ * their endpoints on 127.0.0.1, and resolves once each answers a real SDK call. If one fails, the others are stopped
  * before the error is rethrown. The kinesis-local child dies with this process, however it exits.
  *
  * @example
@@ -72,10 +82,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const region = options.region ?? DEFAULTS.region;
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
-  const [kinesis, dynamodb, s3] = await startAll(options, region, dataDir).catch(async (error: unknown) => {
+  let started: Awaited<ReturnType<typeof startAll>>;
+  try {
+    if (options.wipe && dataDir !== undefined) await wipeLockedDataDir(dataDir);
+    started = await startAll(options, region, dataDir);
+  } catch (error) {
     await unlock();
     throw error;
-  });
+  }
+  const [kinesis, dynamodb, s3] = started;
   let stopping: Promise<void> | undefined;
   return {
     region,

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /** What `npm start` publishes about the running local pipeline, for CLIs, tests and AWS tools. */
@@ -28,7 +29,23 @@ export function readLocalEndpoints(path = LOCAL_ENDPOINTS_PATH): LocalEndpoints 
   return JSON.parse(readFileSync(path, 'utf8')) as LocalEndpoints;
 }
 
+/**
+ * Writes the file readable by its owner only (mode 0o600), since it holds the dev token. It is
+ * written under another name and renamed: a `mode` applies only when a file is created, so writing
+ * over an older, world-readable file in place would keep that file's mode; and readers (the CLIs)
+ * never see half a file.
+ *
+ * @example
+ * await writeLocalEndpoints(endpoints, '.local/endpoints.json');
+ */
 export async function writeLocalEndpoints(endpoints: LocalEndpoints, path = LOCAL_ENDPOINTS_PATH): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(endpoints, null, 2)}\n`);
+  const partial = `${path}.${randomUUID()}.partial`;
+  try {
+    await writeFile(partial, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
 }

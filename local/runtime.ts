@@ -1,23 +1,29 @@
 import './quietSdkNodeWarning.ts';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { producerStore } from '../shared/auth/producerStore.ts';
 import { buildLocalTemplate } from './app/buildTemplate.ts';
-import type { LocalApp } from './app/model.ts';
+import type { LocalApp, LocalStream, LocalTable } from './app/model.ts';
 import { provisionLocalApp } from './app/provision.ts';
 import { readLocalApp } from './app/readTemplate.ts';
+import { CleanupStack } from './cleanupStack.ts';
 import { ensureDevToken } from './devToken.ts';
-import { type Emulators, startEmulators } from './emulators.ts';
+import { startEmulators } from './emulators.ts';
 import { LOCAL_ENDPOINTS_PATH, type LocalEndpoints, writeLocalEndpoints } from './endpointsFile.ts';
-import { FileCheckpointStore, type InvocationLogLine, startEventSourceMapping } from './eventSourceMapping/index.ts';
+import { LocalRuntimeError } from './errors.ts';
 import { startHttpApi } from './httpApi/httpApi.ts';
 import { loadLocalLambda } from './lambda/localLambda.ts';
 import { localClients } from './localClients.ts';
+import { assertProcessCanServe, bindProcessEndpoints } from './processEndpoints.ts';
+import { mappingTargets, startMappings } from './startMappings.ts';
+import { withoutUndefined } from './withoutUndefined.ts';
+
+export { LocalRuntimeError } from './errors.ts';
 
 export interface LocalRuntimeOptions {
   /** Persisted emulator data, checkpoints and the dev token. Default `.local/data`. */
   dataDir?: string;
-  /** Wipe `dataDir` first. */
+  /** Start from empty data: everything in `dataDir` is removed once it is claimed for this start. */
   fresh?: boolean;
   /** 0 picks a free port. Defaults: HTTP API 3000, Kinesis 4568, DynamoDB 8000, S3 4569. */
   ports?: { http?: number; kinesis?: number; dynamodb?: number; s3?: number };
@@ -38,15 +44,28 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   endpoints: LocalEndpoints;
   app: LocalApp;
-  /** Stops accepting requests, lets in-flight batches finish, saves checkpoints, stops the emulators. */
+  /**
+   * Removes the endpoints file, stops accepting requests, lets in-flight batches finish, saves
+   * checkpoints, stops the emulators. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
-export const DEFAULT_PORTS = Object.freeze({ http: 3000, kinesis: 4568, dynamodb: 8000, s3: 4569 });
+type Ports = { http: number; kinesis: number; dynamodb: number; s3: number };
+
+export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({ http: 3000, kinesis: 4568, dynamodb: 8000, s3: 4569 });
+
+/** kinesis-local's ARNs and the template's resolve in this region; the emulators are started in it. */
+const REGION = 'us-east-1';
 
 /**
  * Runs the whole pipeline on this machine from the same definition that is deployed: the template
  * of `serverless package --stage local` gives the functions, routes, stream, tables and buckets.
+ *
+ * The template is checked before anything starts. A start that fails later stops what it had
+ * started (in reverse order) before rethrowing. One process hosts one pipeline's emulator
+ * endpoints: a later start() in the same process must use the same Kinesis, DynamoDB and S3 ports,
+ * since the loaded handlers keep their AWS clients (LocalRuntimeError otherwise).
  *
  * @example
  * const runtime = await start({ dataDir: tmp, ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 } });
@@ -56,51 +75,81 @@ export const DEFAULT_PORTS = Object.freeze({ http: 3000, kinesis: 4568, dynamodb
 export async function start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir ?? '.local/data');
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
-  if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+  const ports: Ports = { ...DEFAULT_PORTS, ...withoutUndefined(options.ports ?? {}) };
+  assertProcessCanServe(ports);
 
   const build = await buildLocalTemplate({ stage: 'local' });
-  const { cached } = build;
   const built = build.template as { Resources?: Record<string, unknown> };
   const template = { ...built, Resources: { ...built.Resources, ...options.extraResources } };
   log(
-    cached ? 'template: unchanged, reused the cached build' : 'template: built with serverless package --stage local',
+    build.cached
+      ? 'template: unchanged, reused the cached build'
+      : 'template: built with serverless package --stage local',
   );
-  const emulators = await startEmulators({
-    dataDir,
-    ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3 },
-  });
+  const app = readLocalApp(template, { region: REGION, stage: 'local' });
+  const required = requiredResources(app);
+
+  const cleanups = new CleanupStack();
   try {
-    return await startOnEmulators(emulators, template, { ...options, log, dataDir, httpPort: ports.http });
+    return await startPieces(app, required, cleanups, { ...options, log, dataDir, ports });
   } catch (error) {
-    await emulators.stop();
+    // The start failure is what the caller must see; a failure to undo it is only logged.
+    await cleanups.run().catch((cleanupError: unknown) => log(`after the failed start: ${String(cleanupError)}`));
     throw error;
   }
 }
 
-async function startOnEmulators(
-  emulators: Emulators,
-  template: object,
-  options: LocalRuntimeOptions & { log: (line: string) => void; dataDir: string; httpPort: number },
+/** What the runtime itself needs from the template, checked before anything is started. */
+function requiredResources(app: LocalApp): { stream: LocalStream; producersTable: LocalTable } {
+  const stream = app.streams[0];
+  if (!stream) throw new LocalRuntimeError('the template has no Kinesis stream');
+  const producersTable = app.tables.find((t) => t.logicalId === 'ProducersTable');
+  if (!producersTable) throw new LocalRuntimeError('the template has no ProducersTable');
+  for (const mapping of app.eventSourceMappings) mappingTargets(app, mapping);
+  return { stream, producersTable };
+}
+
+/** Starts each piece in turn, registering how to undo it as soon as it runs. */
+async function startPieces(
+  app: LocalApp,
+  { stream, producersTable }: ReturnType<typeof requiredResources>,
+  cleanups: CleanupStack,
+  options: Omit<LocalRuntimeOptions, 'ports'> & { log: (line: string) => void; dataDir: string; ports: Ports },
 ): Promise<LocalRuntime> {
+  const { log, dataDir, ports } = options;
+  const emulators = await startEmulators({
+    dataDir,
+    wipe: options.fresh ?? false,
+    region: REGION,
+    ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3 },
+  });
+  cleanups.add('the emulators', () => emulators.stop());
   Object.assign(process.env, emulators.env, handlerLogSettings(options.verbose ?? false));
   const clients = localClients(emulators);
-  const app = readLocalApp(template, { region: emulators.region, stage: 'local' });
   await provisionLocalApp(app, clients);
-  const producersTable = app.tables.find((t) => t.logicalId === 'ProducersTable');
-  if (!producersTable) throw new Error('the template has no ProducersTable');
-  const { token } = await ensureDevToken(producerStore(clients.documents, producersTable.name), options.dataDir);
+  const { token } = await ensureDevToken(producerStore(clients.documents, producersTable.name), dataDir);
 
+  bindProcessEndpoints(emulators.endpoints);
   const lambda = await loadLocalLambda(app.functions);
+  const mappings = await startMappings(app, {
+    invoke: lambda.invoke,
+    clients,
+    dataDir,
+    region: emulators.region,
+    pollIntervalMs: options.pollIntervalMs,
+    log,
+  });
+  cleanups.add('the event source mappings', () => mappings.stop());
+
   const http = await startHttpApi({
     routes: app.routes,
     invoke: lambda.invoke,
-    port: options.httpPort,
+    port: ports.http,
     region: emulators.region,
-    log: options.log,
+    log,
   });
-  const stream = app.streams[0];
-  if (!stream) throw new Error('the template has no Kinesis stream');
+  cleanups.add('the HTTP API', () => http.close());
+
   const endpoints: LocalEndpoints = {
     httpApi: http.url,
     kinesis: emulators.endpoints.kinesis,
@@ -115,77 +164,11 @@ async function startOnEmulators(
   };
   const endpointsFile = options.endpointsFile ?? LOCAL_ENDPOINTS_PATH;
   await writeLocalEndpoints(endpoints, endpointsFile);
-
-  const mappings = await startMappings(app, {
-    lambda,
-    clients,
-    dataDir: options.dataDir,
-    region: emulators.region,
-    pollIntervalMs: options.pollIntervalMs,
-    log: options.log,
-  });
+  // Removed first at stop: once it is gone, CLIs no longer find a pipeline that is going away.
+  cleanups.add('the endpoints file', () => rm(endpointsFile, { force: true }));
 
   let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      await http.close();
-      await mappings.stop();
-      await emulators.stop();
-      await rm(endpointsFile, { force: true });
-    })();
-    return stopping;
-  };
-  return { endpoints, app, stop };
-}
-
-/**
- * One local event source mapping per AWS::Lambda::EventSourceMapping of the template, sharing one
- * checkpoint file; each (including each enhanced fan-out consumer's) reads on its own.
- */
-async function startMappings(
-  app: LocalApp,
-  deps: {
-    lambda: Awaited<ReturnType<typeof loadLocalLambda>>;
-    clients: ReturnType<typeof localClients>;
-    dataDir: string;
-    region: string;
-    pollIntervalMs: number | undefined;
-    log: (line: string) => void;
-  },
-) {
-  const checkpoints = await FileCheckpointStore.open(join(deps.dataDir, 'checkpoints.json'));
-  const handles = app.eventSourceMappings.map((mapping) => {
-    const fn = app.functions.find((f) => f.logicalId === mapping.functionLogicalId);
-    const stream = app.streams.find((s) => s.logicalId === mapping.streamLogicalId);
-    if (!fn || !stream) throw new Error(`event source mapping ${mapping.logicalId}: its function or stream is missing`);
-    return startEventSourceMapping({
-      mapping,
-      stream,
-      functionName: fn.name,
-      functionArn: fn.arn,
-      roleArn: fn.roleArn,
-      region: deps.region,
-      invoke: (event) => deps.lambda.invoke(fn.logicalId, event),
-      kinesis: deps.clients.kinesis,
-      s3: deps.clients.s3,
-      checkpoints,
-      failureStandInDir: join(deps.dataDir, 'destinations'),
-      ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }),
-      log: (line) => deps.log(invocationLine(line)),
-    });
-  });
-  return {
-    async stop() {
-      await Promise.all(handles.map((handle) => handle.stop()));
-      await checkpoints.flush();
-    },
-  };
-}
-
-/** `archive  shardId-000000000001  batch 100  42 ms  ok` */
-function invocationLine(line: InvocationLogLine): string {
-  const detail = line.detail ? `  ${line.detail}` : '';
-  return `${line.functionName}  ${line.shardId}  batch ${line.batchSize}  ${line.durationMs} ms  ${line.outcome}${detail}`;
+  return { endpoints, app, stop: () => (stopping ??= cleanups.run()) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import './quietSdkNodeWarning.ts';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, start } from './runtime.ts';
@@ -35,6 +36,21 @@ function port(variable: string, fallback: number): number {
   return value;
 }
 
+/** setTimeout's limit: a longer delay fires at once, which would turn polling into a busy loop. */
+const MAX_POLL_INTERVAL_MS = 2_147_483_647;
+
+function pollInterval(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= MAX_POLL_INTERVAL_MS)) {
+    console.error(
+      `error: --poll-interval ${raw} is not a whole number of milliseconds from 1 to ${MAX_POLL_INTERVAL_MS}`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+
 function extraResources(file: string | undefined): Record<string, unknown> | undefined {
   if (!file) return undefined;
   try {
@@ -45,6 +61,7 @@ function extraResources(file: string | undefined): Record<string, unknown> | und
   }
 }
 
+const pollIntervalMs = pollInterval(values['poll-interval']);
 const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
 const endpointsFile = join(localDir, 'endpoints.json');
 const started = Date.now();
@@ -53,7 +70,7 @@ const runtime = await start({
   endpointsFile,
   fresh: values.fresh,
   verbose: values.verbose,
-  pollIntervalMs: values['poll-interval'] ? Number(values['poll-interval']) : undefined,
+  pollIntervalMs,
   extraResources: extraResources(process.env.KP_EXTRA_RESOURCES),
   ports: {
     http: port('KP_HTTP_PORT', DEFAULT_PORTS.http),
@@ -84,12 +101,25 @@ kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000
 Endpoints written to ${endpointsFile}. Ctrl-C stops.
 `);
 
-let stopping = false;
+/**
+ * One Ctrl-C can arrive twice: the terminal signals the whole process group, and tsx, our parent,
+ * relays the signal to us as well when it does not see us receive it within 30 ms. A repeat this
+ * soon is that echo, not the user pressing Ctrl-C again.
+ */
+const SAME_SIGNAL_MS = 1_000;
+
+let stoppingSince: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping: letting in-flight batches finish, saving checkpoints ...');
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
+      // A second Ctrl-C means "now": a stop can hang on a batch whose function never returns. The
+      // exit code is the shell's for death by that signal (130 for SIGINT).
+      console.error(`\n${signal} again: exiting without waiting for the stop to finish`);
+      process.exit(128 + constants.signals[signal]);
+    }
+    stoppingSince = Date.now();
+    console.log('\nstopping: letting in-flight batches finish, saving checkpoints ... (Ctrl-C again to exit at once)');
     runtime.stop().then(
       () => process.exit(0),
       (error: unknown) => {

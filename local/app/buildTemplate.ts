@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withoutUndefined } from '../withoutUndefined.ts';
 import { runServerlessPackage } from './runServerless.ts';
 import { hashServiceInputs, readServiceInputs, writeServiceInputs } from './serviceInputs.ts';
 
@@ -39,9 +40,11 @@ const STALE_WORK_MS = 60 * 60 * 1000;
 const defaults = Object.freeze({ stage: 'local', cacheDir: '.local/build', timeoutMs: 60_000, keep: 3 });
 
 /**
- * The CloudFormation template of `serverless package --stage <stage>`, cached by a SHA-256 of the
- * service inputs (serverless.yml, package files, functions/, shared/): a restart with nothing
- * changed reads the cached file instead of packaging again.
+ * The CloudFormation template of `serverless package --stage <stage>`, cached by a SHA-256 of what
+ * shapes it (serverless.yml, package.json, package-lock.json and the files serverless.yml reads with
+ * `${file(...)}`; see TEMPLATE_INPUTS): a restart with none of those changed reads the cached file
+ * instead of packaging again, however much function code changed, since the local runtime runs the
+ * sources and reads only the template's names, settings and wiring.
  *
  * Each build runs in its own copy of the service (`.local/build/work/<id>/`). osls writes its
  * output to `.serverless/` and serverless-esbuild to `.esbuild/` below the service folder, both
@@ -128,8 +131,4 @@ async function removeStaleWork(workRoot: string): Promise<void> {
       }
     }),
   );
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../isRecord.ts';
 import { TemplateError } from './errors.ts';
 
 /** The parts of a CloudFormation template the local runtime reads. */
@@ -33,10 +34,6 @@ export function asTemplate(value: unknown): CfnTemplate {
     }
   }
   return value as unknown as CfnTemplate;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

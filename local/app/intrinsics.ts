@@ -1,4 +1,5 @@
-import { asArray, asNumber, asString, describe, isRecord } from './cfn.ts';
+import { isRecord } from '../isRecord.ts';
+import { asArray, asNumber, asString, describe } from './cfn.ts';
 import { IntrinsicError, TemplateError } from './errors.ts';
 
 /**

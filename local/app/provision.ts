@@ -7,7 +7,7 @@ import {
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { pollUntil } from '../emulators.ts';
+import { pollUntil } from '../emulators/poll.ts';
 import { ProvisionError } from './errors.ts';
 import type { LocalApp, LocalStream, LocalStreamConsumer, LocalTable } from './model.ts';
 
@@ -58,8 +58,18 @@ async function settleAll(tasks: Promise<unknown>[], what: string): Promise<void>
   }
 }
 
-/** Returns the stream's ARN as the emulator reports it, once the stream is ACTIVE. */
-async function ensureStream(kinesis: KinesisClient, stream: LocalStream): Promise<string> {
+/**
+ * Creates the stream unless it exists, and resolves with its ARN as the emulator reports it once it
+ * is ACTIVE (kinesis-local, like AWS, creates asynchronously). An existing stream is used as it is.
+ * The one place the local runtime, the tests and the benchmarks create streams.
+ *
+ * @example
+ * const streamArn = await ensureStream(kinesis, { name: 'bench-events', shardCount: 4 });
+ */
+export async function ensureStream(
+  kinesis: KinesisClient,
+  stream: Pick<LocalStream, 'name' | 'shardCount'>,
+): Promise<string> {
   const describe = async () =>
     (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }))).StreamDescriptionSummary;
   const existing = await describe().catch((error: unknown) => {

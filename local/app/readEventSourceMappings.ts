@@ -1,4 +1,5 @@
-import { asArray, asBoolean, asNumber, asOneOf, asString, asStringArray, isRecord } from './cfn.ts';
+import { isRecord } from '../isRecord.ts';
+import { asArray, asBoolean, asNumber, asOneOf, asString, asStringArray } from './cfn.ts';
 import { TemplateError } from './errors.ts';
 import type { LocalStack } from './localStack.ts';
 import type { LocalEventSourceMapping, LocalFunction, LocalStream, LocalStreamConsumer } from './model.ts';

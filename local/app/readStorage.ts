@@ -7,7 +7,8 @@ import type {
   Projection,
   ProvisionedThroughput,
 } from '@aws-sdk/client-dynamodb';
-import { asArray, asBoolean, asNumber, asOneOf, asString, asStringArray, isRecord } from './cfn.ts';
+import { isRecord } from '../isRecord.ts';
+import { asArray, asBoolean, asNumber, asOneOf, asString, asStringArray } from './cfn.ts';
 import { TemplateError } from './errors.ts';
 import type { LocalStack } from './localStack.ts';
 import type { LocalBucket, LocalTable } from './model.ts';

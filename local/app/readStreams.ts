@@ -1,4 +1,5 @@
-import { asNumber, asString, isRecord } from './cfn.ts';
+import { isRecord } from '../isRecord.ts';
+import { asNumber, asString } from './cfn.ts';
 import { TemplateError } from './errors.ts';
 import type { LocalStack } from './localStack.ts';
 import type { LocalStream, LocalStreamConsumer } from './model.ts';

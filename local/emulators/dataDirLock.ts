@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataDirInUseError } from './errors.ts';
 
@@ -29,6 +29,18 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     await rm(file, { force: true });
   }
   throw new DataDirInUseError(`${dir}: could not claim ${file}`);
+}
+
+/**
+ * Empties `dir` except for its lock file. Only for a caller holding the lock ({@link lockDataDir}):
+ * wiping first and locking afterwards would let a second `--fresh` start delete the data of the
+ * instance that is running on it.
+ */
+export async function wipeLockedDataDir(dir: string): Promise<void> {
+  const names = await readdir(dir);
+  await Promise.all(
+    names.filter((name) => name !== LOCK_FILE).map((name) => rm(join(dir, name), { recursive: true, force: true })),
+  );
 }
 
 function isAlive(pid: number): boolean {

@@ -1,10 +1,10 @@
 import type { LocalAuthorizer } from '../app/model.ts';
+import { isRecord } from '../isRecord.ts';
 import type { Invoke, InvokeResult } from '../lambda/types.ts';
 import type { AuthorizerCache, AuthorizerDecision } from './authorizerCache.ts';
 import { HttpApiConfigError } from './errors.ts';
 import { invokeWithin } from './invokeWithin.ts';
-import { isRecord } from './isRecord.ts';
-import type { RequestParts } from './requestParts.ts';
+import { ownValue, type RequestParts } from './requestParts.ts';
 
 /**
  * Lambda request authorizers of HTTP APIs, payload format 2.0 with simple responses. Outcomes as
@@ -64,8 +64,8 @@ export function identitySourceValues(
   for (const source of identitySource) {
     const [, kind, name = ''] = /^\$request\.(header|querystring)\.(.+)$/.exec(source) ?? [];
     let value: string | undefined;
-    if (kind === 'header') value = parts.headers[name.toLowerCase()];
-    else if (kind === 'querystring') value = parts.queryStringParameters?.[name];
+    if (kind === 'header') value = ownValue(parts.headers, name.toLowerCase());
+    else if (kind === 'querystring') value = ownValue(parts.queryStringParameters, name);
     else if (source === '$context.routeKey') value = routeKey;
     if (!value) return undefined;
     values.push(value);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { LocalRoute } from '../app/model.ts';
 import { closeHttpServer, LOOPBACK, listen } from '../emulators/servers.ts';
 import type { Invoke } from '../lambda/types.ts';
+import { withoutUndefined } from '../withoutUndefined.ts';
 import { AUTHORIZER_TIMEOUT_MS, assertSupportedAuthorizer } from './authorizer.ts';
 import { authorizerCache } from './authorizerCache.ts';
 import { HttpApiConfigError } from './errors.ts';
@@ -132,8 +133,4 @@ function send(res: ServerResponse, response: HttpResponse, requestId: string): v
   res.setHeader('content-length', response.body.length);
   res.writeHead(response.statusCode);
   res.end(response.body);
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

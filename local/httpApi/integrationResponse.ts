@@ -1,6 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { isRecord } from '../isRecord.ts';
 import type { HttpResponse } from './gatewayResponses.ts';
-import { isRecord } from './isRecord.ts';
 
 /**
  * How API Gateway reads a Lambda response with payload format 2.0:

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
 /**
@@ -61,16 +62,19 @@ export function isTextBody(headers: Record<string, string | undefined>): boolean
 
 /**
  * The `body` and `isBase64Encoded` fields of the event; no `body` at all for an empty request body.
+ * A text body that is not valid UTF-8 is passed base64-encoded too: decoding it would replace the
+ * bad bytes with U+FFFD, and the function would accept data that is not what the client sent.
  *
  * @example
  * encodeBody(Buffer.from('{"a":1}'), { 'content-type': 'application/json' }); // { body: '{"a":1}', isBase64Encoded: false }
+ * encodeBody(Buffer.from([0x7b, 0xff]), { 'content-type': 'application/json' }); // { body: 'e/8=', isBase64Encoded: true }
  */
 export function encodeBody(
   body: Buffer,
   headers: Record<string, string | undefined>,
 ): { body?: string; isBase64Encoded: boolean } {
   if (body.length === 0) return { isBase64Encoded: false };
-  return isTextBody(headers)
+  return isTextBody(headers) && isUtf8(body)
     ? { body: body.toString('utf8'), isBase64Encoded: false }
     : { body: body.toString('base64'), isBase64Encoded: true };
 }

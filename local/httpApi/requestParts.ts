@@ -35,16 +35,17 @@ export function readRequestParts(req: IncomingMessage, now: number): RequestPart
   const rawQueryString = queryAt === -1 ? '' : target.slice(queryAt + 1);
   const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const { headers, cookies } = joinHeaders(req.rawHeaders);
-  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
-  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
-  headers['x-forwarded-proto'] = 'http';
-  headers['x-amzn-trace-id'] ??= traceId(now);
+  const forwardedFor = headers.get('x-forwarded-for');
+  headers.set('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${sourceIp}` : sourceIp);
+  headers.set('x-forwarded-port', String(req.socket.localPort ?? ''));
+  headers.set('x-forwarded-proto', 'http');
+  if (!headers.has('x-amzn-trace-id')) headers.set('x-amzn-trace-id', traceId(now));
   const queryStringParameters = parseQuery(rawQueryString);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     rawPath: rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
     rawQueryString,
-    headers,
+    headers: toPlainObject(headers),
     ...(cookies.length > 0 && { cookies }),
     ...(queryStringParameters && { queryStringParameters }),
     sourceIp,
@@ -52,9 +53,13 @@ export function readRequestParts(req: IncomingMessage, now: number): RequestPart
   };
 }
 
-/** From the raw header lines, because Node's `req.headers` silently drops repeats of some headers. */
-function joinHeaders(rawHeaders: string[]): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
+/**
+ * From the raw header lines, because Node's `req.headers` silently drops repeats of some headers.
+ * Collected in a Map: on a plain object, a header named `constructor` or `__proto__` would hit
+ * Object.prototype (`name in headers` is true for it, and `__proto__` assignment sets the prototype).
+ */
+function joinHeaders(rawHeaders: string[]): { headers: Map<string, string>; cookies: string[] } {
+  const headers = new Map<string, string>();
   const cookies: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] ?? '').toLowerCase();
@@ -63,22 +68,47 @@ function joinHeaders(rawHeaders: string[]): { headers: Record<string, string>; c
       cookies.push(...value.split(';').flatMap((cookie) => (cookie.trim() ? [cookie.trim()] : [])));
       continue;
     }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    joinRepeat(headers, name, value);
   }
   return { headers, cookies };
 }
 
 /** Decoded parameters, repeats joined with commas; undefined when there are none (as in the event). */
 function parseQuery(rawQueryString: string): Record<string, string> | undefined {
-  const parameters: Record<string, string> = {};
+  const parameters = new Map<string, string>();
   for (const pair of rawQueryString.split('&')) {
     if (pair === '') continue;
     const equals = pair.indexOf('=');
     const name = decodeQueryPart(equals === -1 ? pair : pair.slice(0, equals));
     const value = decodeQueryPart(equals === -1 ? '' : pair.slice(equals + 1));
-    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+    joinRepeat(parameters, name, value);
   }
-  return Object.keys(parameters).length > 0 ? parameters : undefined;
+  return parameters.size > 0 ? toPlainObject(parameters) : undefined;
+}
+
+/** API Gateway joins the values of a repeated header or query parameter with commas. */
+function joinRepeat(values: Map<string, string>, name: string, value: string): void {
+  const earlier = values.get(name);
+  values.set(name, earlier === undefined ? value : `${earlier},${value}`);
+}
+
+/**
+ * A plain object, as the JSON event is: `Object.fromEntries` defines own properties, so even
+ * `__proto__` becomes an ordinary key (and survives JSON.stringify) instead of setting the prototype.
+ */
+function toPlainObject(values: Map<string, string>): Record<string, string> {
+  return Object.fromEntries(values);
+}
+
+/**
+ * The value of a header or query parameter, or undefined when the request has none: own
+ * properties only, so a lookup of `constructor` or `toString` does not find Object.prototype's.
+ *
+ * @example
+ * ownValue(parts.headers, 'authorization'); // 'Bearer kp_...' or undefined
+ */
+export function ownValue(values: Record<string, string> | undefined, name: string): string | undefined {
+  return values !== undefined && Object.hasOwn(values, name) ? values[name] : undefined;
 }
 
 /** Form-style decoding (`+` is a space); a malformed escape stays as sent rather than failing the request. */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocalFunction } from '../app/model.ts';
+import { LocalRuntimeError } from '../errors.ts';
 import { lambdaContextFor } from './lambdaContext.ts';
 import type { Invoke, InvokeResult } from './types.ts';
 
@@ -11,13 +12,28 @@ const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
 /**
  * The module file and export a template `Handler` (`functions/ingest/handler.handler`) names,
- * resolved to the TypeScript source: the local runtime runs sources, not bundles.
+ * resolved to the TypeScript source: the local runtime runs sources, not bundles. A handler must
+ * name a module and an export (`<module>.<export>`), and the module must lie inside `root`: the
+ * runtime imports it, so a template naming `../elsewhere.handler` or `/tmp/x.handler` must not
+ * make it run code from outside the service. Throws a LocalRuntimeError otherwise.
+ *
+ * @example
+ * handlerLocation('functions/ingest/handler.handler', repoRoot); // { file: '<repoRoot>/functions/ingest/handler.ts', exportName: 'handler' }
  */
 export function handlerLocation(handler: string, root: string): { file: string; exportName: string } {
   const dot = handler.lastIndexOf('.');
+  if (dot <= 0 || dot === handler.length - 1) {
+    throw new LocalRuntimeError(
+      `handler ${handler}: expected <module path>.<export name>, e.g. functions/x/handler.handler`,
+    );
+  }
   const base = resolve(root, handler.slice(0, dot));
+  const inRoot = relative(resolve(root), base);
+  if (inRoot === '' || inRoot === '..' || inRoot.startsWith(`..${sep}`) || isAbsolute(inRoot)) {
+    throw new LocalRuntimeError(`handler ${handler}: the module must be inside ${resolve(root)}`);
+  }
   const file = SOURCE_EXTENSIONS.map((ext) => base + ext).find(existsSync);
-  if (!file) throw new Error(`handler ${handler}: no source file ${base}{${SOURCE_EXTENSIONS.join(',')}}`);
+  if (!file) throw new LocalRuntimeError(`handler ${handler}: no source file ${base}{${SOURCE_EXTENSIONS.join(',')}}`);
   return { file, exportName: handler.slice(dot + 1) };
 }
 
@@ -40,14 +56,15 @@ export async function loadLocalLambda(functions: readonly LocalFunction[], root 
     Object.assign(process.env, fn.environment, { AWS_LAMBDA_FUNCTION_NAME: fn.name });
     const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const handler = module[exportName];
-    if (typeof handler !== 'function')
-      throw new Error(`handler ${fn.handler}: ${file} exports no function "${exportName}"`);
+    if (typeof handler !== 'function') {
+      throw new LocalRuntimeError(`handler ${fn.handler}: ${file} exports no function "${exportName}"`);
+    }
     handlers.set(fn.logicalId, { fn, handler: handler as Handler });
   }
 
   const invoke: Invoke = async (functionLogicalId, event) => {
     const entry = handlers.get(functionLogicalId);
-    if (!entry) throw new Error(`no function ${functionLogicalId} in the template`);
+    if (!entry) throw new LocalRuntimeError(`no function ${functionLogicalId} in the template`);
     return invokeWithTimeout(entry.fn, entry.handler, event);
   };
   return { invoke, functions: [...handlers.values()].map((h) => h.fn) };

@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,7 +8,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, start } from '../../local/runtime.ts';
+import { type LocalRuntime, LocalRuntimeError, start } from '../../local/runtime.ts';
 import { producerStore } from '../../shared/auth/producerStore.ts';
 import { anEvent } from '../helpers/events.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
@@ -41,6 +42,8 @@ async function post(body: string | Buffer, headers: Record<string, string> = {},
 
 beforeAll(async () => {
   localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-'));
+  // Left by an older version, world-readable: the start must not keep that mode for the token.
+  await writeFile(join(localDir, 'endpoints.json'), '{}', { mode: 0o644 });
   runtime = await startRuntime();
   kinesis = new KinesisClient({
     endpoint: runtime.endpoints.kinesis,
@@ -66,6 +69,10 @@ describe('the local pipeline (start())', () => {
       expect(decoded.id).toBe(result.id);
       expect(decoded.ingestRequestId).toBe(json.requestId);
     }
+  });
+
+  it('writes endpoints.json (it holds the dev token) readable by its owner only', () => {
+    expect(statSync(join(localDir, 'endpoints.json')).mode & 0o777).toBe(0o600);
   });
 
   it('answers 401 for a missing or unknown token, as API Gateway with the authorizer does', async () => {
@@ -127,6 +134,30 @@ describe('the local pipeline (start())', () => {
     expect(runtime.endpoints.token).toBe(token);
     const after = await readAllRecords(kinesis, runtime.endpoints.streamName);
     expect(after.map((r) => r.SequenceNumber)).toEqual(before.map((r) => r.SequenceNumber));
+    expect((await post(JSON.stringify(anEvent()))).status).toBe(200);
+  });
+
+  it('refuses a start on other emulator ports in this process, whose handlers keep the first endpoints', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'kp-e2e-other-'));
+    const other = start({
+      dataDir: join(otherDir, 'data'),
+      endpointsFile: join(otherDir, 'endpoints.json'),
+      ports: FREE_PORTS,
+      log: () => {},
+    });
+    try {
+      await expect(other).rejects.toThrow(LocalRuntimeError);
+      await expect(other).rejects.toThrow(/a process can host one local pipeline's endpoints/);
+      // Refused before anything started: no emulator data, no endpoints file.
+      expect(existsSync(join(otherDir, 'data'))).toBe(false);
+      expect(existsSync(join(otherDir, 'endpoints.json'))).toBe(false);
+    } finally {
+      // Had it started after all (the bug this guards against), it must not outlive the test.
+      await other.then(
+        (started) => started.stop(),
+        () => undefined,
+      );
+    }
     expect((await post(JSON.stringify(anEvent()))).status).toBe(200);
   });
 });

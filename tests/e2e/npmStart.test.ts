@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -124,3 +124,123 @@ describe('npm start, as a user runs it', () => {
     });
   });
 });
+
+/** `tsx local/start.ts` (what `npm start` runs, without npm), in its own process group like a terminal's job. */
+function startProcess(args: string[], env: Record<string, string>) {
+  const started = spawn('node_modules/.bin/tsx', ['local/start.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let text = '';
+  started.stdout?.on('data', (chunk) => {
+    text += chunk;
+  });
+  started.stderr?.on('data', (chunk) => {
+    text += chunk;
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    started.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return { process: started, exited, output: () => text };
+}
+
+/** Resolves with the exit code, or 'still running' after `ms`. */
+const exitWithin = (exited: Promise<number | string>, ms: number) =>
+  Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), ms))]);
+
+const FREE_PORTS_ENV = { KP_HTTP_PORT: '0', KP_KINESIS_PORT: '0', KP_DYNAMODB_PORT: '0', KP_S3_PORT: '0' };
+
+describe('npm start flags and signals', () => {
+  const started: ChildProcess[] = [];
+  afterAll(() => {
+    for (const { pid } of started) {
+      try {
+        if (pid) process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it.each(['abc', '0', '-5', '1.5', ''])(
+    'refuses --poll-interval=%j with exit code 2, starting nothing',
+    async (value) => {
+      const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-flags-'));
+      const run = startProcess([`--poll-interval=${value}`], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
+      started.push(run.process);
+      expect(await exitWithin(run.exited, 30_000)).toBe(2);
+      expect(run.output()).toMatch(/error: --poll-interval .* is not a whole number of milliseconds/);
+      expect(existsSync(join(localDir, 'data'))).toBe(false);
+    },
+  );
+
+  it('exits at once (130) on a second Ctrl-C while the stop waits for a batch that never ends', async () => {
+    const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-hang-'));
+    const marker = join(localDir, 'invoked');
+    const resources = join(localDir, 'hanging.resources.json');
+    await writeFile(resources, JSON.stringify(hangingConsumerResources(marker)));
+    const run = startProcess(['--poll-interval', '100'], {
+      ...FREE_PORTS_ENV,
+      KP_LOCAL_DIR: localDir,
+      KP_EXTRA_RESOURCES: resources,
+    });
+    started.push(run.process);
+    const endpointsFile = join(localDir, 'endpoints.json');
+    const endpoints = await pollUntil(
+      async () =>
+        existsSync(endpointsFile) ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as LocalEndpoints) : undefined,
+      { what: `the runtime to write ${endpointsFile} (output so far: ${run.output()})`, timeoutMs: 90_000 },
+    );
+    const kinesis = new KinesisClient({
+      endpoint: endpoints.kinesis,
+      region: endpoints.region,
+      credentials,
+      requestHandler: new NodeHttpHandler(),
+    });
+    await kinesis.send(
+      new PutRecordCommand({ StreamName: endpoints.streamName, PartitionKey: 'p', Data: Buffer.from('{}') }),
+    );
+    kinesis.destroy();
+    await pollUntil(async () => (existsSync(marker) ? true : undefined), {
+      what: 'the hanging consumer to be invoked',
+      timeoutMs: 30_000,
+    });
+
+    const group = -(run.process.pid as number);
+    process.kill(group, 'SIGINT');
+    // The first Ctrl-C waits for the batch in flight, which never ends.
+    expect(await exitWithin(run.exited, 2_000)).toBe('still running');
+    expect(run.output()).toContain('stopping: letting in-flight batches finish');
+    process.kill(group, 'SIGINT');
+    expect(await exitWithin(run.exited, 10_000)).toBe(130);
+  });
+});
+
+/** A function behind its own mapping on the stream whose batches never end (tests/e2e/fixtures/hangingConsumer.ts). */
+function hangingConsumerResources(markerFile: string) {
+  return {
+    HangingRole: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'e2e-hanging' } },
+    HangingLambdaFunction: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: 'e2e-hanging',
+        Handler: 'tests/e2e/fixtures/hangingConsumer.handler',
+        Runtime: 'nodejs22.x',
+        Timeout: 900,
+        MemorySize: 256,
+        Role: { 'Fn::GetAtt': ['HangingRole', 'Arn'] },
+        Environment: { Variables: { MARKER_FILE: markerFile } },
+      },
+    },
+    HangingEventSourceMapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        FunctionName: { 'Fn::GetAtt': ['HangingLambdaFunction', 'Arn'] },
+        EventSourceArn: { 'Fn::GetAtt': ['Stream', 'Arn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 1,
+      },
+    },
+  };
+}

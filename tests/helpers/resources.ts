@@ -1,6 +1,11 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ensureStream } from '../../local/app/provision.ts';
 
-export { createStreamAndWait as createStream } from '../../local/streams.ts';
+/** A stream with `shardCount` shards, ACTIVE when this resolves (an existing one is reused). */
+export async function createStream(client: KinesisClient, streamName: string, shardCount: number): Promise<void> {
+  await ensureStream(client, { name: streamName, shardCount });
+}
 
 /**
  * A table with a single string hash key, as serverless.yml declares them. dynalite has no

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +17,19 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
+  ListStreamsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmulatorStartError, type Emulators, pollUntil, startEmulators } from '../../local/emulators.ts';
+import {
+  DataDirInUseError,
+  EmulatorStartError,
+  type Emulators,
+  pollUntil,
+  startEmulators,
+} from '../../local/emulators.ts';
 
 const credentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
 
@@ -251,6 +258,52 @@ describe('startEmulators, persisting under dataDir', () => {
     } finally {
       destroyAll(after);
       await second.stop();
+    }
+  });
+});
+
+describe('startEmulators with wipe', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'emulators-wipe-test-'));
+  });
+
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a data directory in use (DataDirInUseError) and leaves its data alone', async () => {
+    const running = await startEmulators({ dataDir });
+    const clients = clientsFor(running);
+    try {
+      await createActiveStream(clients.kinesis, 'in-use', 1);
+      await writeFile(join(dataDir, 'checkpoints.json'), '{"kept":true}');
+      const before = (await readdir(dataDir)).sort();
+
+      await expect(startEmulators({ dataDir, wipe: true })).rejects.toThrow(DataDirInUseError);
+
+      expect((await readdir(dataDir)).sort()).toEqual(before);
+      expect(await readFile(join(dataDir, 'checkpoints.json'), 'utf8')).toBe('{"kept":true}');
+      expect((await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual(['in-use']);
+    } finally {
+      destroyAll(clients);
+      await running.stop();
+    }
+  });
+
+  it('empties a free data directory before starting: persisted streams and other files are gone', async () => {
+    // What the previous test left: a stream persisted by stop() and a file beside the emulators' data.
+    expect(await readdir(dataDir)).toContain('checkpoints.json');
+
+    const wiped = await startEmulators({ dataDir, wipe: true });
+    const clients = clientsFor(wiped);
+    try {
+      expect(await readdir(dataDir)).not.toContain('checkpoints.json');
+      expect((await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);
+    } finally {
+      destroyAll(clients);
+      await wiped.stop();
     }
   });
 });

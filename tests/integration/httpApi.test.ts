@@ -320,6 +320,40 @@ describe('the payload format 2.0 event', () => {
     const [event] = lambda.eventsOf('Ingest');
     expect(gunzipSync(Buffer.from(event?.body ?? '', 'base64')).toString()).toBe(json.toString());
   });
+
+  it('passes a text body that is not valid UTF-8 base64-encoded, so the function sees the exact bytes', async () => {
+    const { api: http, lambda } = await start([route('POST /events', 'Ingest')], { Ingest: () => 'ok' });
+    // 0xc3 0x28 is a broken two-byte sequence and 0xff is never UTF-8: decoding would turn both into U+FFFD.
+    const body = Buffer.concat([Buffer.from('{"note":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
+    const headers = { 'content-type': 'application/json' };
+    expect((await fetch(`${http.url}/events`, { method: 'POST', headers, body })).status).toBe(200);
+    const [event] = lambda.eventsOf('Ingest');
+    expect(event?.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event?.body ?? '', 'base64').equals(body)).toBe(true);
+  });
+
+  it('keeps headers and query parameters named like Object.prototype members, as plain JSON keys', async () => {
+    const { api: http, lambda } = await start([route('GET /items', 'Items')], { Items: () => 'ok' });
+    const query = 'toString=a&constructor=b&__proto__=c&__proto__=d&hasOwnProperty=';
+    const res = await rawRequest(`${http.url}/items?${query}`, {
+      headers: ['Constructor', 'one', 'Constructor', 'two', '__proto__', 'x', 'toString', 'y'],
+    });
+    expect(res.status).toBe(200);
+    const [event] = lambda.eventsOf('Items');
+    expect(Object.getPrototypeOf(event?.headers)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(event?.queryStringParameters)).toBe(Object.prototype);
+    expect(Object.entries(event?.headers ?? {})).toEqual(
+      expect.arrayContaining([
+        ['constructor', 'one,two'],
+        ['__proto__', 'x'],
+        ['tostring', 'y'],
+      ]),
+    );
+    // JSON.stringify shows own keys only: what Lambda would serialize.
+    expect(JSON.stringify(event?.queryStringParameters)).toBe(
+      '{"toString":"a","constructor":"b","__proto__":"c,d","hasOwnProperty":""}',
+    );
+  });
 });
 
 describe('the Lambda authorizer', () => {
@@ -352,6 +386,18 @@ describe('the Lambda authorizer', () => {
     expect((await fetch(`${api.url}/items?Token=abc`)).status).toBe(401);
     expect((await fetch(`${api.url}/items?token=abc`)).status).toBe(200);
     expect(lambda.eventsOf<AuthorizerEventV2>('Authorizer').map((e) => e.identitySource)).toEqual([['abc']]);
+  });
+
+  it('answers 401 when an identity source named like an Object.prototype member is missing', async () => {
+    const identitySource = ['$request.header.Constructor', '$request.querystring.toString'];
+    const { api, lambda } = await start([route('GET /items', 'Items', { ...tokenAuthorizer(), identitySource })], {
+      Authorizer: () => allow(),
+      Items: () => 'ok',
+    });
+    expect((await fetch(`${api.url}/items`)).status).toBe(401);
+    expect(lambda.calls).toEqual([]);
+    expect((await fetch(`${api.url}/items?toString=t`, { headers: { constructor: 'c' } })).status).toBe(200);
+    expect(lambda.eventsOf<AuthorizerEventV2>('Authorizer').map((e) => e.identitySource)).toEqual([['c', 't']]);
   });
 
   it.each([

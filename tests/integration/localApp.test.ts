@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { TemplateBuildError } from '../../local/app/errors.ts';
 import type { LocalApp, LocalFunction } from '../../local/app/model.ts';
 import { provisionLocalApp } from '../../local/app/provision.ts';
 import { readLocalApp } from '../../local/app/readTemplate.ts';
-import { readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
+import { hashServiceInputs, readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,6 +68,24 @@ describe('buildLocalTemplate', () => {
     expect(secondBuildMs).toBeLessThan(1_000);
   });
 
+  it('reuses the cached template after a function code edit: the local runtime runs the sources', async () => {
+    // A copy of the service inside the repository, as the build needs, with one handler changed.
+    await mkdir(join(repoRoot, '.local'), { recursive: true });
+    const editedRoot = await mkdtemp(join(repoRoot, '.local', 'edited-service-'));
+    try {
+      await writeServiceInputs(await readServiceInputs(repoRoot), editedRoot);
+      await appendFile(join(editedRoot, 'functions', 'ingest', 'handler.ts'), '\nexport const edited = true;\n');
+      await appendFile(join(editedRoot, 'shared', 'errors.ts'), '\n// edited\n');
+      const startedAt = performance.now();
+      const build = await buildLocalTemplate({ rootDir: editedRoot, cacheDir });
+      expect(build.cached).toBe(true);
+      expect(build.path).toBe(first.path);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    } finally {
+      await rm(editedRoot, { recursive: true, force: true });
+    }
+  });
+
   it('stops a build that fails in esbuild at once and reports the esbuild error', async () => {
     // A copy of the service with a syntax error, inside the repository so it finds node_modules.
     await mkdir(join(repoRoot, '.local'), { recursive: true });
@@ -85,6 +103,66 @@ describe('buildLocalTemplate', () => {
       await rm(brokenRoot, { recursive: true, force: true });
     }
   });
+});
+
+describe('the template cache key', () => {
+  let root: string;
+  const write = async (path: string, text: string) => {
+    await mkdir(join(root, path, '..'), { recursive: true });
+    await writeFile(join(root, path), text);
+  };
+  const key = async () => hashServiceInputs(await readServiceInputs(root), 'local');
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-service-inputs-'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a serverless.yml variable, written as the framework reads it.
+    await write('serverless.yml', 'service: x\ncustom: ${file(./config/custom.yml)}\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a serverless.yml variable, written as the framework reads it.
+    await write('config/custom.yml', 'limits: ${file(./config/limits.json)}\n');
+    await write('config/limits.json', '{"max":1}');
+    await write('package.json', '{}');
+    await write('package-lock.json', '{}');
+    await write('tsconfig.json', '{}');
+    await write('functions/a/handler.ts', 'export const handler = () => 1;\n');
+    await write('shared/util.ts', 'export const x = 1;\n');
+    await write('node_modules/dep/index.js', '');
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('holds serverless.yml, the lock files and the files serverless.yml reads (nested too); copies the code unkeyed', async () => {
+    const files = await readServiceInputs(root);
+    expect(files.filter((f) => f.keyed).map((f) => f.path)).toEqual([
+      'config/custom.yml',
+      'config/limits.json',
+      'package-lock.json',
+      'package.json',
+      'serverless.yml',
+    ]);
+    expect(files.filter((f) => !f.keyed).map((f) => f.path)).toEqual([
+      'functions/a/handler.ts',
+      'shared/util.ts',
+      'tsconfig.json',
+    ]);
+  });
+
+  it('stays the same when function or shared code changes', async () => {
+    const before = await key();
+    await write('functions/a/handler.ts', 'export const handler = () => 2;\n');
+    await write('shared/util.ts', 'export const x = 2;\n');
+    expect(await key()).toBe(before);
+  });
+
+  it.each(['serverless.yml', 'config/custom.yml', 'config/limits.json', 'package-lock.json', 'package.json'])(
+    'changes when %s changes',
+    async (path) => {
+      const before = await key();
+      await appendFile(join(root, path), '\n');
+      expect(await key()).not.toBe(before);
+    },
+  );
 });
 
 describe('readLocalApp on the real template', () => {

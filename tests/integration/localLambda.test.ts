@@ -1,6 +1,11 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { LocalFunction } from '../../local/app/model.ts';
-import { loadLocalLambda } from '../../local/lambda/localLambda.ts';
+import { LocalRuntimeError } from '../../local/errors.ts';
+import { handlerLocation, loadLocalLambda } from '../../local/lambda/localLambda.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const fn = (logicalId: string, exportName: string, overrides: Partial<LocalFunction> = {}): LocalFunction => ({
   logicalId,
@@ -20,7 +25,9 @@ describe('the local Lambda invoker', () => {
     const first = await lambda.invoke('Echo', { a: 1 });
     const second = await lambda.invoke('Echo', { a: 2 });
     expect(first.ok).toBe(true);
-    if (!first.ok || !second.ok) return;
+    expect(second.ok).toBe(true);
+    // Narrows the result types; both are ok, as just asserted.
+    if (!first.ok || !second.ok) throw new Error('unreachable');
     const response = first.response as Record<string, unknown>;
     expect(response).toMatchObject({
       event: { a: 1 },
@@ -55,11 +62,47 @@ describe('the local Lambda invoker', () => {
   });
 
   it('refuses a handler that does not exist, naming it', async () => {
-    await expect(loadLocalLambda([fn('Missing', 'notAFunction')])).rejects.toThrow(
-      /exports no function "notAFunction"/,
-    );
-    await expect(loadLocalLambda([fn('Gone', 'x', { handler: 'tests/fixtures/nope.handler' })])).rejects.toThrow(
-      /no source file/,
-    );
+    const missing = loadLocalLambda([fn('Missing', 'notAFunction')]);
+    await expect(missing).rejects.toThrow(LocalRuntimeError);
+    await expect(missing).rejects.toThrow(/exports no function "notAFunction"/);
+    const gone = loadLocalLambda([fn('Gone', 'x', { handler: 'tests/fixtures/nope.handler' })]);
+    await expect(gone).rejects.toThrow(LocalRuntimeError);
+    await expect(gone).rejects.toThrow(/no source file/);
+  });
+
+  it('reports an unknown function id as a LocalRuntimeError', async () => {
+    const lambda = await loadLocalLambda([fn('Nothing', 'nothing')]);
+    await expect(lambda.invoke('Unknown', {})).rejects.toThrow(LocalRuntimeError);
+  });
+});
+
+describe('handlerLocation', () => {
+  it('resolves <module>.<export> to the TypeScript source under the root', () => {
+    expect(handlerLocation('tests/fixtures/lambdaBehaviours.echo', repoRoot)).toEqual({
+      file: join(repoRoot, 'tests', 'fixtures', 'lambdaBehaviours.ts'),
+      exportName: 'echo',
+    });
+  });
+
+  it.each(['handler', '.handler', 'tests/fixtures/lambdaBehaviours.'])(
+    'refuses %j: no module path and export name',
+    (handler) => {
+      expect(() => handlerLocation(handler, repoRoot)).toThrow(LocalRuntimeError);
+      expect(() => handlerLocation(handler, repoRoot)).toThrow(/expected <module path>\.<export name>/);
+    },
+  );
+
+  it.each([
+    // Each names a real source file, so only the root check can refuse it.
+    { what: 'a module above the root', root: join(repoRoot, 'tests'), handler: '../local/runtime.start' },
+    {
+      what: 'a sibling folder sharing the prefix',
+      root: join(repoRoot, 'tests', 'fix'),
+      handler: '../fixtures/lambdaBehaviours.echo',
+    },
+    { what: 'an absolute path', root: join(repoRoot, 'tests'), handler: `${join(repoRoot, 'local', 'runtime')}.start` },
+  ])('refuses $what: the module must stay inside the root', ({ root, handler }) => {
+    expect(() => handlerLocation(handler, root)).toThrow(LocalRuntimeError);
+    expect(() => handlerLocation(handler, root)).toThrow(/must be inside/);
   });
 });

@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub strings hold CloudFormation ${} placeholders on purpose.
 import { describe, expect, it } from 'vitest';
 import type { CfnTemplate } from '../../local/app/cfn.ts';
-import { IntrinsicError, TemplateError } from '../../local/app/errors.ts';
+import { IntrinsicError, TemplateBuildError, TemplateError } from '../../local/app/errors.ts';
+import { fileReferenceInputs } from '../../local/app/fileReferences.ts';
 import { createLocalStack } from '../../local/app/localStack.ts';
 import type { LocalApp } from '../../local/app/model.ts';
 import { readLocalApp } from '../../local/app/readTemplate.ts';
@@ -450,6 +451,30 @@ describe('readLocalApp', () => {
     Object.assign(other.Resources.IngestLambdaFunction?.Properties ?? {}, { Environment: { Variables: variables } });
     expect(() => read(other)).toThrow(
       /^Resources\.IngestLambdaFunction\.Properties\.Environment\.Variables\.X\.Fn::ImportValue/,
+    );
+  });
+});
+
+describe('fileReferenceInputs (what the template cache hashes besides serverless.yml)', () => {
+  it('finds each ${file(...)} path, quoted or not, with or without a :key, relative to the service root', () => {
+    const yml = [
+      'a: ${file(./config/a.yml)}',
+      "b: ${file('config/b.json'):limits}",
+      'c: ${file(./config/a.yml):other}',
+      'd: ${self:custom.x}',
+    ].join('\n');
+    expect(fileReferenceInputs(yml, 'serverless.yml')).toEqual(['config/a.yml', 'config/b.json']);
+  });
+
+  it('stands in for a path built from variables with its literal folder, the root included', () => {
+    expect(fileReferenceInputs('x: ${file(./config/${opt:stage}.yml)}', 'serverless.yml')).toEqual(['config']);
+    expect(fileReferenceInputs('x: ${file(./env.${opt:stage}.json)}', 'serverless.yml')).toEqual(['']);
+  });
+
+  it('refuses a file outside the service folder, naming the variable', () => {
+    expect(() => fileReferenceInputs('x: ${file(../shared.yml)}', 'serverless.yml')).toThrow(TemplateBuildError);
+    expect(() => fileReferenceInputs('x: ${file(/etc/config.yml)}', 'config/a.yml')).toThrow(
+      /config\/a\.yml: \$\{file\(\/etc\/config\.yml\) names a file outside the service folder/,
     );
   });
 });
