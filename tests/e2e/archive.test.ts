@@ -2,15 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
 import { type LocalRuntime, start } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
+import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const KEY = /^(events|errors)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/(shardId-\d+)-(\d+)-(\d+)\.ndjson\.gz$/;
 
 interface Line {
@@ -33,12 +32,7 @@ beforeAll(async () => {
     pollIntervalMs: 100,
     log: () => {},
   });
-  s3 = new S3Client({
-    endpoint: runtime.endpoints.s3,
-    region: runtime.endpoints.region,
-    credentials,
-    forcePathStyle: true,
-  });
+  s3 = clientsFor(runtime.endpoints).s3;
   bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
 });
 
@@ -63,19 +57,9 @@ describe('the archive consumer in the local pipeline', () => {
     expect(bucket).not.toBe('');
     const events = Array.from({ length: 60 }, (_, i) => anEvent({ id: `arch-${i}`, subject: `user-${i % 11}` }));
     for (const chunk of [events.slice(0, 30), events.slice(30)]) {
-      const response = await fetch(`${runtime.endpoints.httpApi}/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${runtime.endpoints.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(chunk),
-      });
-      expect(response.status).toBe(200);
+      expect((await postEvents(runtime.endpoints, JSON.stringify(chunk))).status).toBe(200);
     }
-    const kinesis = new KinesisClient({
-      endpoint: runtime.endpoints.kinesis,
-      region: runtime.endpoints.region,
-      credentials,
-      requestHandler: new NodeHttpHandler(),
-    });
+    const { kinesis } = clientsFor(runtime.endpoints);
     const malformed = Buffer.from('{"type":"half a record"');
     await kinesis.send(
       new PutRecordCommand({ StreamName: runtime.endpoints.streamName, Data: malformed, PartitionKey: 'raw' }),

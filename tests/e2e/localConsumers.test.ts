@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
 import { type LocalRuntime, start } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
+import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
 
 const RECORDER_RESOURCES = 'tests/fixtures/recorder.resources.json';
 
@@ -19,7 +20,6 @@ const RECORDER_RESOURCES = 'tests/fixtures/recorder.resources.json';
  */
 const extraResources = JSON.parse(readFileSync(RECORDER_RESOURCES, 'utf8')) as Record<string, unknown>;
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let runtime: LocalRuntime;
 const lines: string[] = [];
 
@@ -42,18 +42,9 @@ afterAll(async () => {
 describe('events posted over HTTP reach a consumer through the local event source mapping', () => {
   it('delivers every valid event and parks the poison one, with its payload, in the S3 destination', async () => {
     const events = [anEvent({ id: 'c-1' }), anEvent({ id: 'c-2', data: { note: 'poison' } }), anEvent({ id: 'c-3' })];
-    const response = await fetch(`${runtime.endpoints.httpApi}/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${runtime.endpoints.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(events),
-    });
-    expect(response.status).toBe(200);
+    expect((await postEvents(runtime.endpoints, JSON.stringify(events))).status).toBe(200);
 
-    const dynamodb = new DynamoDBClient({
-      endpoint: runtime.endpoints.dynamodb,
-      region: runtime.endpoints.region,
-      credentials,
-    });
+    const { dynamodb, s3 } = clientsFor(runtime.endpoints);
     const stored = await pollUntil(
       async () => {
         const items = (await dynamodb.send(new ScanCommand({ TableName: 'e2e-records' }))).Items ?? [];
@@ -64,12 +55,6 @@ describe('events posted over HTTP reach a consumer through the local event sourc
     );
     expect(stored).not.toContain('c-2');
 
-    const s3 = new S3Client({
-      endpoint: runtime.endpoints.s3,
-      region: runtime.endpoints.region,
-      credentials,
-      forcePathStyle: true,
-    });
     const key = await pollUntil(
       async () => (await s3.send(new ListObjectsV2Command({ Bucket: 'e2e-failed-batches' }))).Contents?.[0]?.Key,
       { what: 'a failure record in the S3 destination', timeoutMs: 30_000 },

@@ -3,19 +3,17 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, LocalRuntimeError, start } from '../../local/runtime.ts';
 import { producerStore } from '../../shared/auth/producerStore.ts';
 import { anEvent } from '../helpers/events.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
+import { clientsFor, type PostEventsOptions, postEvents } from '../helpers/localPipeline.ts';
 import { runCli } from '../helpers/runCli.ts';
 
 const FREE_PORTS = { http: 0, kinesis: 0, dynamodb: 0, s3: 0 };
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let localDir: string;
 let runtime: LocalRuntime;
 let kinesis: KinesisClient;
@@ -30,27 +28,15 @@ const portsOf = (r: LocalRuntime) => {
   return { http: port(httpApi), kinesis: port(k), dynamodb: port(dynamodb), s3: port(s3) };
 };
 
-async function post(body: string | Buffer, headers: Record<string, string> = {}, token = runtime.endpoints.token) {
-  const response = await fetch(`${runtime.endpoints.httpApi}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body,
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
-}
+/** POST /events to the current runtime (it changes on the restart below). */
+const post = (body: string | Buffer, options?: PostEventsOptions) => postEvents(runtime.endpoints, body, options);
 
 beforeAll(async () => {
   localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-'));
   // Left by an older version, world-readable: the start must not keep that mode for the token.
   await writeFile(join(localDir, 'endpoints.json'), '{}', { mode: 0o644 });
   runtime = await startRuntime();
-  kinesis = new KinesisClient({
-    endpoint: runtime.endpoints.kinesis,
-    region: runtime.endpoints.region,
-    credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
+  kinesis = clientsFor(runtime.endpoints).kinesis;
 });
 
 afterAll(async () => {
@@ -76,41 +62,40 @@ describe('the local pipeline (start())', () => {
   });
 
   it('answers 401 for a missing or unknown token, as API Gateway with the authorizer does', async () => {
-    expect((await post(JSON.stringify(anEvent()), {}, '')).status).toBe(401);
-    const wrong = await post(JSON.stringify(anEvent()), {}, 'kp_not-a-real-token');
+    expect((await post(JSON.stringify(anEvent()), { token: '' })).status).toBe(401);
+    const wrong = await post(JSON.stringify(anEvent()), { token: 'kp_not-a-real-token' });
     expect(wrong.status).toBe(401);
     expect(wrong.json).toEqual({ message: 'Unauthorized' });
   });
 
   it('enforces the sources of a token: 207 for a mixed request, 403 when none is allowed', async () => {
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: runtime.endpoints.region, credentials }),
-    );
+    const documents = DynamoDBDocumentClient.from(clientsFor(runtime.endpoints).dynamodb);
     const store = producerStore(documents, runtime.endpoints.tables.ProducersTable as string);
     const { token } = await store.create('web', ['web-frontend']);
-    const mixed = await post(
-      JSON.stringify([anEvent({ source: 'web-frontend' }), anEvent({ source: 'billing' })]),
-      {},
+    const mixed = await post(JSON.stringify([anEvent({ source: 'web-frontend' }), anEvent({ source: 'billing' })]), {
       token,
-    );
+    });
     expect(mixed.status).toBe(207);
     expect(mixed.json.results[1].code).toBe('source_not_allowed');
-    expect((await post(JSON.stringify([anEvent({ source: 'billing' })]), {}, token)).status).toBe(403);
+    expect((await post(JSON.stringify([anEvent({ source: 'billing' })]), { token })).status).toBe(403);
   });
 
   it('accepts gzip NDJSON through the HTTP API (binary body, base64 to the function)', async () => {
     const body = gzipSync([anEvent(), anEvent()].map((e) => JSON.stringify(e)).join('\n'));
-    const { status, json } = await post(body, { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    const { status, json } = await post(body, {
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+    });
     expect(status).toBe(200);
     expect(json.accepted).toBe(2);
   });
 
   it('replays an Idempotency-Key over HTTP and refuses it with another body', async () => {
     const body = JSON.stringify([anEvent({ id: 'idem-http' })]);
-    const first = await post(body, { 'idempotency-key': 'e2e-key' });
-    const second = await post(body, { 'idempotency-key': 'e2e-key' });
+    const headers = { 'idempotency-key': 'e2e-key' };
+    const first = await post(body, { headers });
+    const second = await post(body, { headers });
     expect(second.json).toEqual(first.json);
-    expect((await post(JSON.stringify([anEvent()]), { 'idempotency-key': 'e2e-key' })).status).toBe(422);
+    expect((await post(JSON.stringify([anEvent()]), { headers })).status).toBe(422);
   });
 
   it('takes events from `npm run produce` through the HTTP API it finds in endpoints.json', async () => {
@@ -125,12 +110,7 @@ describe('the local pipeline (start())', () => {
     const ports = portsOf(runtime);
     await runtime.stop();
     runtime = await startRuntime(ports);
-    kinesis = new KinesisClient({
-      endpoint: runtime.endpoints.kinesis,
-      region: runtime.endpoints.region,
-      credentials,
-      requestHandler: new NodeHttpHandler(),
-    });
+    kinesis = clientsFor(runtime.endpoints).kinesis;
     expect(runtime.endpoints.token).toBe(token);
     const after = await readAllRecords(kinesis, runtime.endpoints.streamName);
     expect(after.map((r) => r.SequenceNumber)).toEqual(before.map((r) => r.SequenceNumber));

@@ -1,18 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
-import type { LocalEndpoints } from '../../local/endpointsFile.ts';
+import { readLocalEndpoints } from '../../local/endpointsFile.ts';
 import { anEvent } from '../helpers/events.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
+import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
 
-const credentials = { accessKeyId: 'any', secretAccessKey: 'any' };
 let child: ChildProcess | undefined;
 let output = '';
 
@@ -56,11 +55,11 @@ describe('npm start, as a user runs it', () => {
       child?.once('exit', (code, signal) => resolve(signal ?? String(code))),
     );
 
-    const endpoints = await pollUntil(
-      async () =>
-        existsSync(endpointsFile) ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as LocalEndpoints) : undefined,
-      { what: `npm start to write ${endpointsFile} (output so far: ${output})`, timeoutMs: 90_000, intervalMs: 200 },
-    );
+    const endpoints = await pollUntil(async () => readLocalEndpoints(endpointsFile), {
+      what: `npm start to write ${endpointsFile} (output so far: ${output})`,
+      timeoutMs: 90_000,
+      intervalMs: 200,
+    });
     expect(output).toContain(endpoints.token);
     expect(output).toContain(endpoints.httpApi);
     for (const key of [
@@ -78,12 +77,7 @@ describe('npm start, as a user runs it', () => {
       expect(endpoints).toHaveProperty(key);
     }
 
-    const kinesis = new KinesisClient({
-      endpoint: endpoints.kinesis,
-      region: endpoints.region,
-      credentials,
-      requestHandler: new NodeHttpHandler(),
-    });
+    const { kinesis, dynamodb } = clientsFor(endpoints);
     const put = await kinesis.send(
       new PutRecordCommand({
         StreamName: endpoints.streamName,
@@ -91,18 +85,13 @@ describe('npm start, as a user runs it', () => {
         Data: Buffer.from('{"from":"sdk"}'),
       }),
     );
-    const posted = await fetch(`${endpoints.httpApi}/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${endpoints.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(anEvent({ id: 'from-npm-start' })),
-    });
+    const posted = await postEvents(endpoints, JSON.stringify(anEvent({ id: 'from-npm-start' })));
     expect(posted.status).toBe(200);
     const sequences = (await readAllRecords(kinesis, endpoints.streamName)).map((r) => r.SequenceNumber);
     expect(sequences).toContain(put.SequenceNumber);
-    const { results } = (await posted.json()) as { results: Array<{ sequenceNumber: string }> };
+    const { results } = posted.json as { results: Array<{ sequenceNumber: string }> };
     expect(sequences).toContain(results[0]?.sequenceNumber);
 
-    const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials });
     await pollUntil(
       async () => {
         const items = (await dynamodb.send(new ScanCommand({ TableName: 'e2e-records' }))).Items ?? [];
@@ -187,17 +176,11 @@ describe('npm start flags and signals', () => {
     });
     started.push(run.process);
     const endpointsFile = join(localDir, 'endpoints.json');
-    const endpoints = await pollUntil(
-      async () =>
-        existsSync(endpointsFile) ? (JSON.parse(readFileSync(endpointsFile, 'utf8')) as LocalEndpoints) : undefined,
-      { what: `the runtime to write ${endpointsFile} (output so far: ${run.output()})`, timeoutMs: 90_000 },
-    );
-    const kinesis = new KinesisClient({
-      endpoint: endpoints.kinesis,
-      region: endpoints.region,
-      credentials,
-      requestHandler: new NodeHttpHandler(),
+    const endpoints = await pollUntil(async () => readLocalEndpoints(endpointsFile), {
+      what: `the runtime to write ${endpointsFile} (output so far: ${run.output()})`,
+      timeoutMs: 90_000,
     });
+    const { kinesis } = clientsFor(endpoints);
     await kinesis.send(
       new PutRecordCommand({ StreamName: endpoints.streamName, PartitionKey: 'p', Data: Buffer.from('{}') }),
     );
