@@ -54,7 +54,8 @@ function inferredResponse(response: unknown): HttpResponse {
 
 function headersOf(headers: unknown): Record<string, string> | undefined {
   if (!isRecord(headers)) return undefined;
-  const values: Record<string, string> = {};
+  // No prototype: a header named `__proto__` (or `constructor`) is a header like any other.
+  const values: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
     if (!isValidHeader(name, String(value))) return undefined;

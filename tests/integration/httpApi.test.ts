@@ -507,6 +507,16 @@ describe('response mapping', () => {
     expect(await res.text()).toBe('created');
   });
 
+  it('passes on response headers named like Object.prototype members', async () => {
+    // As Lambda hands it over: parsed JSON, where `__proto__` is an ordinary own key.
+    const { api } = await answering(() =>
+      JSON.parse('{"statusCode":200,"headers":{"__proto__":"p","constructor":"c"},"body":"ok"}'),
+    );
+    const res = await fetch(`${api.url}/r`);
+    expect(res.headers.get('__proto__')).toBe('p');
+    expect(res.headers.get('constructor')).toBe('c');
+  });
+
   it('decodes a base64 body when isBase64Encoded is true', async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
     const { api } = await answering(() => ({
