@@ -48,6 +48,8 @@ export interface LocalRoute {
   routeKey: string;
   functionLogicalId: string;
   payloadFormatVersion: string;
+  /** The integration's TimeoutInMillis, when the template sets one (API Gateway's default: 30 s). */
+  integrationTimeoutMs?: number;
   authorizer?: LocalAuthorizer;
 }
 

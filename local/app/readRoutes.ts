@@ -60,9 +60,11 @@ function readIntegration(stack: LocalStack, integrationId: string, functions: re
     );
   }
   const uri = asString(stack.property(integrationId, 'IntegrationUri'), at('IntegrationUri'));
+  const timeout = stack.property(integrationId, 'TimeoutInMillis');
   return {
     functionLogicalId: functionFor(functions, uri, at('IntegrationUri')).logicalId,
     payloadFormatVersion: required(stack, integrationId, 'PayloadFormatVersion'),
+    ...(timeout === undefined ? {} : { integrationTimeoutMs: asNumber(timeout, at('TimeoutInMillis')) }),
   };
 }
 

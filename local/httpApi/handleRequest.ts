@@ -68,7 +68,8 @@ export async function handleRequest(
 
   functions.push(route.functionLogicalId);
   const event = integrationEvent(routed, encodeBody(body, parts.headers), authorized.context);
-  const result = await invokeWithin(deps.invoke, route.functionLogicalId, event, deps.integrationTimeoutMs);
+  const timeoutMs = route.integrationTimeoutMs ?? deps.integrationTimeoutMs;
+  const result = await invokeWithin(deps.invoke, route.functionLogicalId, event, timeoutMs);
   // Past the integration timeout (30 s at most) API Gateway gives up with 503 while the function
   // may still run (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html;
   // the 503 as observed in https://github.com/serverless/serverless/issues/11222). A function that

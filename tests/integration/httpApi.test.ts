@@ -577,6 +577,18 @@ describe('response mapping', () => {
     }
   });
 
+  it("uses the route's own integration timeout (TimeoutInMillis) over the API default", async () => {
+    const stuck = pending();
+    const { api } = await start([{ ...route('GET /r', 'Fn'), integrationTimeoutMs: 100 }], { Fn: () => stuck.promise });
+    try {
+      const started = Date.now();
+      expect((await fetch(`${api.url}/r`)).status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      stuck.release();
+    }
+  });
+
   it('answers 500 when the function cannot be invoked at all', async () => {
     const { api, lines } = await start([route('GET /r', 'Missing')], {});
     expect((await fetch(`${api.url}/r`)).status).toBe(500);

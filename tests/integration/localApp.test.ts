@@ -185,6 +185,8 @@ describe('readLocalApp on the real template', () => {
       expect.objectContaining({
         routeKey: 'POST /events',
         functionLogicalId: 'IngestLambdaFunction',
+        // What the framework writes into the template's integration (TimeoutInMillis).
+        integrationTimeoutMs: 30_000,
         authorizer: expect.objectContaining({
           functionLogicalId: 'AuthorizerLambdaFunction',
           identitySource: ['$request.header.Authorization'],
