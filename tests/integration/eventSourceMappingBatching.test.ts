@@ -1,20 +1,18 @@
 import { GetRecordsCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
 import {
   aMapping,
   dataOf,
   deliveredData,
-  type RunningTestFunction,
-  type RunOptions,
-  runTestFunction,
   sizes,
   sleep,
   type TestEvent,
   type TestFunction,
 } from '../helpers/esmFunctions.ts';
-import { createTestStream, type EsmHarness, putRecords, startEsmHarness, until } from '../helpers/esmHarness.ts';
+import { createTestStream, putRecords, until } from '../helpers/esmHarness.ts';
 import { spyOnKinesis } from '../helpers/esmKinesisSpy.ts';
+import { useEsmHarness } from '../helpers/esmSuite.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 
 // Conformance of the local event source mapping: polling, batching, filtering and parallelization.
@@ -35,33 +33,15 @@ const functions = {
   }),
 } satisfies Record<string, (...args: never[]) => TestFunction>;
 
-let harness: EsmHarness;
-const started: RunningTestFunction[] = [];
-
-beforeAll(async () => {
-  harness = await startEsmHarness();
-});
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((fn) => fn.stop()));
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
-function run(stream: LocalStream, fn: TestFunction, options: RunOptions = {}): RunningTestFunction {
-  const running = runTestFunction(harness, stream, fn, options);
-  started.push(running);
-  return running;
-}
+const esm = useEsmHarness();
+const run = esm.run.bind(esm);
 
 const numbered = (count: number, prefix = 'r') => Array.from({ length: count }, (_, i) => ({ data: `${prefix}${i}` }));
 
 describe('batching', () => {
   it('cuts batches at BatchSize', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(7));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(7));
     const fn = run(stream, functions.succeeds({ batchSize: 3 }));
     await until(async () => (await fn.checkpoint()) === sequences.at(-1));
     expect(sizes(fn.events)).toEqual([3, 3, 1]);
@@ -69,7 +49,7 @@ describe('batching', () => {
   });
 
   it('waits up to MaximumBatchingWindowInSeconds to fill a batch', async () => {
-    const stream = await createTestStream(harness);
+    const stream = await createTestStream(esm.harness);
     const invokedAt: number[] = [];
     const fn = run(stream, {
       handler: async () => {
@@ -78,20 +58,20 @@ describe('batching', () => {
       mapping: aMapping({ maximumBatchingWindowInSeconds: 1 }),
     });
     const firstPut = Date.now();
-    await putRecords(harness, stream, numbered(2, 'early'));
+    await putRecords(esm.harness, stream, numbered(2, 'early'));
     await sleep(300);
-    const sequences = await putRecords(harness, stream, numbered(3, 'late'));
+    const sequences = await putRecords(esm.harness, stream, numbered(3, 'late'));
     await until(async () => (await fn.checkpoint()) === sequences.at(-1));
     expect(sizes(fn.events)).toEqual([5]);
     expect((invokedAt[0] ?? 0) - firstPut).toBeGreaterThanOrEqual(900);
   });
 
   it('invokes at once without a batching window', async () => {
-    const stream = await createTestStream(harness);
+    const stream = await createTestStream(esm.harness);
     const fn = run(stream, functions.succeeds());
-    const first = await putRecords(harness, stream, numbered(2, 'early'));
+    const first = await putRecords(esm.harness, stream, numbered(2, 'early'));
     await until(async () => (await fn.checkpoint()) === first.at(-1));
-    const second = await putRecords(harness, stream, numbered(3, 'late'));
+    const second = await putRecords(esm.harness, stream, numbered(3, 'late'));
     await until(async () => (await fn.checkpoint()) === second.at(-1));
     // The early records went out alone, before the late ones existed. How the late ones split
     // depends on when a poll lands during their PutRecords, so only their total is fixed.
@@ -101,10 +81,10 @@ describe('batching', () => {
   });
 
   it('cuts a batch before its event would pass 6 MB (base64 data and metadata)', async () => {
-    const stream = await createTestStream(harness, { maxRecordSizeInKiB: 10_240 });
+    const stream = await createTestStream(esm.harness, { maxRecordSizeInKiB: 10_240 });
     // 1.6 MB of data is 2.13 MB in base64: two fit in 6 MB, three do not.
     const big = (tag: string) => ({ data: Buffer.concat([Buffer.from(tag), Buffer.alloc(1_600_000, 'x')]) });
-    const sequences = await putRecords(harness, stream, [big('a'), big('b'), big('c'), { data: 'small' }]);
+    const sequences = await putRecords(esm.harness, stream, [big('a'), big('b'), big('c'), { data: 'small' }]);
     const fn = run(stream, functions.succeeds({ batchSize: 10 }));
     await until(async () => (await fn.checkpoint()) === sequences.at(-1), 30_000);
     expect(sizes(fn.events)).toEqual([2, 2]);
@@ -115,13 +95,13 @@ describe('batching', () => {
 
 describe('StartingPosition', () => {
   it('AT_TIMESTAMP starts at the first record that arrived at or after the timestamp', async () => {
-    const stream = await createTestStream(harness);
-    await putRecords(harness, stream, [{ data: 'before' }]);
-    const [before] = await readAllRecords(harness.kinesis, stream.name);
+    const stream = await createTestStream(esm.harness);
+    await putRecords(esm.harness, stream, [{ data: 'before' }]);
+    const [before] = await readAllRecords(esm.harness.kinesis, stream.name);
     const beforeMs = before?.ApproximateArrivalTimestamp?.getTime() ?? 0;
     await until(() => Date.now() > beforeMs + 20);
     const startMs = Date.now();
-    const sequences = await putRecords(harness, stream, [{ data: 'after-1' }, { data: 'after-2' }]);
+    const sequences = await putRecords(esm.harness, stream, [{ data: 'after-1' }, { data: 'after-2' }]);
     const mapping = { startingPosition: 'AT_TIMESTAMP' as const, startingPositionTimestamp: startMs / 1000 };
     const fn = run(stream, functions.succeeds(mapping));
     await until(async () => (await fn.checkpoint()) === sequences.at(-1));
@@ -129,17 +109,17 @@ describe('StartingPosition', () => {
   });
 
   it('LATEST delivers only records put after the mapping first read the shard', async () => {
-    const stream = await createTestStream(harness);
-    await putRecords(harness, stream, [{ data: 'before' }]);
+    const stream = await createTestStream(esm.harness);
+    await putRecords(esm.harness, stream, [{ data: 'before' }]);
     let reads = 0;
-    const counting = spyOnKinesis(harness.kinesis, {
+    const counting = spyOnKinesis(esm.harness.kinesis, {
       before: (command) => {
         if (command instanceof GetRecordsCommand) reads += 1;
       },
     });
     const fn = run(stream, functions.succeeds({ startingPosition: 'LATEST' }), { kinesis: counting });
     await until(() => reads > 0);
-    const sequences = await putRecords(harness, stream, [{ data: 'after' }]);
+    const sequences = await putRecords(esm.harness, stream, [{ data: 'after' }]);
     await until(async () => (await fn.checkpoint()) === sequences.at(-1));
     expect(deliveredData(fn.events)).toEqual(['after']);
   });
@@ -156,9 +136,9 @@ describe('FilterCriteria', () => {
     { type: 'warn', level: 3, name: 'cache-miss' },
   ];
   beforeAll(async () => {
-    stream = await createTestStream(harness);
+    stream = await createTestStream(esm.harness);
     const sequences = await putRecords(
-      harness,
+      esm.harness,
       stream,
       records.map((data) => ({ data })),
     );
@@ -197,12 +177,12 @@ describe('FilterCriteria', () => {
 
 describe('ParallelizationFactor', () => {
   it('runs up to that many batches of one shard at once, in order per partition key', async () => {
-    const stream = await createTestStream(harness);
+    const stream = await createTestStream(esm.harness);
     const keys = Array.from({ length: 8 }, (_, i) => `key-${i}`);
     const inputs = Array.from({ length: 6 }, (_, round) =>
       keys.map((key) => ({ data: `${key}:${round}`, partitionKey: key })),
     ).flat();
-    const sequences = await putRecords(harness, stream, inputs);
+    const sequences = await putRecords(esm.harness, stream, inputs);
     let active = 0;
     let maxActive = 0;
     const activeKeys = new Set<string>();

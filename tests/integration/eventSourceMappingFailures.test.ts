@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
 import { mappingUuid } from '../../local/eventSourceMapping/index.ts';
 import {
@@ -9,22 +9,13 @@ import {
   dataOf,
   deliveredData,
   FUNCTION_ARN,
-  type RunningTestFunction,
   type RunOptions,
-  runTestFunction,
   sequencesOf,
   sizes,
   type TestFunction,
 } from '../helpers/esmFunctions.ts';
-import {
-  createBucket,
-  createTestStream,
-  type EsmHarness,
-  putRecords,
-  readObjects,
-  startEsmHarness,
-  until,
-} from '../helpers/esmHarness.ts';
+import { createBucket, createTestStream, putRecords, readObjects, until } from '../helpers/esmHarness.ts';
+import { useEsmHarness } from '../helpers/esmSuite.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 
 // Conformance of the local event source mapping: retries, bisect, record age and on-failure
@@ -67,33 +58,20 @@ const functions = {
   }),
 } satisfies Record<string, (overrides: Partial<LocalEventSourceMapping>) => TestFunction>;
 
-let harness: EsmHarness;
 let bucket: string;
-const startedFunctions: RunningTestFunction[] = [];
 
-beforeAll(async () => {
-  harness = await startEsmHarness();
+const esm = useEsmHarness(async (harness) => {
   bucket = await createBucket(harness);
 });
 
-afterEach(async () => {
-  await Promise.all(startedFunctions.splice(0).map((fn) => fn.stop()));
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
 async function runOn(data: string[], fn: TestFunction, options: RunOptions = {}) {
-  const stream = await createTestStream(harness);
+  const stream = await createTestStream(esm.harness);
   const sequences = await putRecords(
-    harness,
+    esm.harness,
     stream,
     data.map((item) => ({ data: item })),
   );
-  const started = runTestFunction(harness, stream, fn, options);
-  startedFunctions.push(started);
-  return { fn: started, stream, sequences };
+  return { fn: esm.run(stream, fn, options), stream, sequences };
 }
 
 const s3Destination = () => ({ onFailureDestinationArn: `arn:aws:s3:::${bucket}` });
@@ -101,7 +79,7 @@ const s3Destination = () => ({ onFailureDestinationArn: `arn:aws:s3:::${bucket}`
 /** Failure records written for this mapping. */
 async function failureObjects(mapping: LocalEventSourceMapping) {
   const prefix = `aws/lambda/${mappingUuid(mapping.logicalId)}/`;
-  return (await readObjects(harness, bucket)).filter((object) => object.key.startsWith(prefix));
+  return (await readObjects(esm.harness, bucket)).filter((object) => object.key.startsWith(prefix));
 }
 
 describe('BisectBatchOnFunctionError', () => {
@@ -145,7 +123,7 @@ describe('retries exhausted', () => {
       return objects.length > 0 && objects;
     });
     expect(running.events).toHaveLength(3);
-    const stored = await readAllRecords(harness.kinesis, stream.name);
+    const stored = await readAllRecords(esm.harness.kinesis, stream.name);
     const arrival = (index: number) => stored[index]?.ApproximateArrivalTimestamp?.toISOString();
     const { payload, ...record } = object?.body ?? {};
     expect(record).toEqual({
@@ -215,18 +193,17 @@ describe('retries exhausted', () => {
 
 describe('MaximumRecordAgeInSeconds', () => {
   it('discards only the expired prefix before the invoke (RecordAgeExceeded, no responseContext)', async () => {
-    const stream = await createTestStream(harness);
-    const old = await putRecords(harness, stream, [{ data: 'old-1' }, { data: 'old-2' }]);
+    const stream = await createTestStream(esm.harness);
+    const old = await putRecords(esm.harness, stream, [{ data: 'old-1' }, { data: 'old-2' }]);
     const lastOldArrival = (await arrivals(stream)).at(-1) ?? 0;
     await until(() => Date.now() > lastOldArrival + 300);
-    const fresh = await putRecords(harness, stream, [{ data: 'new-1' }, { data: 'new-2' }]);
+    const fresh = await putRecords(esm.harness, stream, [{ data: 'new-1' }, { data: 'new-2' }]);
     const stored = await arrivals(stream);
     const [lastOld, firstNew] = [stored[1] as number, stored[2] as number];
     // A clock 60 s later, midway: the old records are over 60 s old, the new ones not yet.
     const now = () => firstNew + 60_000 - Math.floor((firstNew - lastOld) / 2);
     const fn = functions.succeeds({ maximumRecordAgeInSeconds: 60, ...s3Destination() });
-    const running = runTestFunction(harness, stream, fn, { now });
-    startedFunctions.push(running);
+    const running = esm.run(stream, fn, { now });
     await until(async () => (await running.checkpoint()) === fresh.at(-1));
     expect(deliveredData(running.events)).toEqual(['new-1', 'new-2']);
     const [object] = await failureObjects(fn.mapping);
@@ -240,7 +217,9 @@ describe('MaximumRecordAgeInSeconds', () => {
 });
 
 async function arrivals(stream: LocalStream): Promise<number[]> {
-  return (await readAllRecords(harness.kinesis, stream.name)).map((r) => r.ApproximateArrivalTimestamp?.getTime() ?? 0);
+  return (await readAllRecords(esm.harness.kinesis, stream.name)).map(
+    (r) => r.ApproximateArrivalTimestamp?.getTime() ?? 0,
+  );
 }
 
 describe('SQS and SNS destinations', () => {
@@ -270,13 +249,12 @@ describe('SQS and SNS destinations', () => {
 
 describe('records over the 6 MB invoke payload', () => {
   it('a record too large to ever invoke goes straight to the destination, even with retries forever', async () => {
-    const stream = await createTestStream(harness, { maxRecordSizeInKiB: 10_240 });
+    const stream = await createTestStream(esm.harness, { maxRecordSizeInKiB: 10_240 });
     // 4.8 MB of data is 6.4 MB in base64: over the limit on its own.
     const big = Buffer.alloc(4_800_000, 'x');
-    const sequences = await putRecords(harness, stream, [{ data: 'small-1' }, { data: big }, { data: 'small-2' }]);
+    const sequences = await putRecords(esm.harness, stream, [{ data: 'small-1' }, { data: big }, { data: 'small-2' }]);
     const fn = functions.succeeds({ ...s3Destination() });
-    const running = runTestFunction(harness, stream, fn);
-    startedFunctions.push(running);
+    const running = esm.run(stream, fn);
     await until(async () => (await running.checkpoint()) === sequences.at(-1), 30_000);
     expect(running.events.map(sequencesOf)).toEqual([[sequences[0]], [sequences[2]]]);
     const [object] = await failureObjects(fn.mapping);

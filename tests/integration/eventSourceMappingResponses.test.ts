@@ -1,18 +1,18 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
 import {
   aMapping,
   dataOf,
   ROLE_ARN,
   type RunningTestFunction,
-  runTestFunction,
   SimulatedTimeout,
   sequencesOf,
   type TestEvent,
   type TestFunction,
 } from '../helpers/esmFunctions.ts';
-import { createTestStream, type EsmHarness, putRecords, startEsmHarness, until } from '../helpers/esmHarness.ts';
+import { createTestStream, putRecords, until } from '../helpers/esmHarness.ts';
+import { useEsmHarness } from '../helpers/esmSuite.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 
 // Conformance of the local event source mapping: the event shape and how responses are read.
@@ -39,13 +39,10 @@ const functions = {
   }),
 } satisfies Record<string, (...args: never[]) => TestFunction>;
 
-let harness: EsmHarness;
 let stream: LocalStream;
 let sequences: string[];
-const running: RunningTestFunction[] = [];
 
-beforeAll(async () => {
-  harness = await startEsmHarness();
+const esm = useEsmHarness(async (harness) => {
   stream = await createTestStream(harness);
   sequences = await putRecords(harness, stream, [
     { data: { n: 0 }, partitionKey: 'a' },
@@ -53,20 +50,7 @@ beforeAll(async () => {
     { data: { n: 2 }, partitionKey: 'a' },
   ]);
 });
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((fn) => fn.stop()));
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
-function run(fn: TestFunction): RunningTestFunction {
-  const started = runTestFunction(harness, stream, fn);
-  running.push(started);
-  return started;
-}
+const run = (fn: TestFunction) => esm.run(stream, fn);
 
 const last = () => sequences.at(-1) as string;
 const sequenceAt = (index: number) => sequences[index] as string;
@@ -104,11 +88,11 @@ describe('event shape', () => {
       eventID: `shardId-000000000000:${sequenceAt(0)}`,
       eventName: 'aws:kinesis:record',
       invokeIdentityArn: ROLE_ARN,
-      awsRegion: harness.region,
+      awsRegion: esm.harness.region,
       eventSourceARN: stream.arn,
     });
     // Epoch seconds with a millisecond fraction: GetRecords' ApproximateArrivalTimestamp / 1000.
-    const [stored] = await readAllRecords(harness.kinesis, stream.name);
+    const [stored] = await readAllRecords(esm.harness.kinesis, stream.name);
     expect(first.kinesis.approximateArrivalTimestamp).toBe(
       (stored?.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
     );

@@ -10,20 +10,13 @@ import {
   type ListShardsCommandOutput,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LocalEventSourceMapping } from '../../local/app/model.ts';
 import { FileCheckpointStore, MemoryCheckpointStore } from '../../local/eventSourceMapping/index.ts';
-import {
-  aMapping,
-  deliveredData,
-  type RunningTestFunction,
-  type RunOptions,
-  runTestFunction,
-  sleep,
-  type TestFunction,
-} from '../helpers/esmFunctions.ts';
-import { createTestStream, type EsmHarness, putRecords, startEsmHarness, until } from '../helpers/esmHarness.ts';
+import { aMapping, deliveredData, runTestFunction, sleep, type TestFunction } from '../helpers/esmFunctions.ts';
+import { createTestStream, putRecords, until } from '../helpers/esmHarness.ts';
 import { spyOnKinesis } from '../helpers/esmKinesisSpy.ts';
+import { useEsmHarness } from '../helpers/esmSuite.ts';
 
 // Conformance of the local event source mapping: checkpoints and restarts, resharding, fan-out
 // isolation, iterator expiry. Rules: shared/docs/kinesis-lambda-semantics.md and issue 3.
@@ -42,29 +35,15 @@ const functions = {
   }),
 } satisfies Record<string, (...args: never[]) => TestFunction>;
 
-let harness: EsmHarness;
 let dir: string;
-const started: RunningTestFunction[] = [];
-
-beforeAll(async () => {
-  harness = await startEsmHarness();
+const esm = useEsmHarness(async () => {
   dir = await mkdtemp(join(tmpdir(), 'esm-checkpoints-'));
 });
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((fn) => fn.stop()));
-});
+const run = esm.run.bind(esm);
 
 afterAll(async () => {
-  await harness?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-function run(stream: LocalStream, fn: TestFunction, options: RunOptions = {}): RunningTestFunction {
-  const running = runTestFunction(harness, stream, fn, options);
-  started.push(running);
-  return running;
-}
 
 const numbered = (count: number) => Array.from({ length: count }, (_, i) => ({ data: `r${i}` }));
 const expectedData = (from: number, to: number) =>
@@ -74,13 +53,13 @@ const expectedData = (from: number, to: number) =>
 
 describe('checkpoints across a restart', () => {
   it('a crash mid-batch: the restart resumes from the file checkpoint, redelivering only the in-flight batch', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(10));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(10));
     const file = join(dir, 'crash.json');
     const mapping = aMapping({ batchSize: 2 });
     let releaseHung: (() => void) | undefined;
     const crashed = runTestFunction(
-      harness,
+      esm.harness,
       stream,
       {
         mapping,
@@ -113,12 +92,12 @@ describe('checkpoints across a restart', () => {
   });
 
   it('stop() lets the in-flight batch finish and saves its checkpoint: nothing is delivered twice', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(8));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(8));
     const file = join(dir, 'graceful.json');
     const mapping = aMapping({ batchSize: 2 });
     const slow: TestFunction = { mapping, handler: () => sleep(150) };
-    const first = runTestFunction(harness, stream, slow, { checkpoints: await FileCheckpointStore.open(file) });
+    const first = runTestFunction(esm.harness, stream, slow, { checkpoints: await FileCheckpointStore.open(file) });
     await until(() => first.events.length === 2);
     await first.stop();
     // The second invoke was in flight at stop(): it returned before stop() resolved, and no other began.
@@ -134,13 +113,13 @@ describe('checkpoints across a restart', () => {
 
 describe('resharding', () => {
   it('reads a parent shard to its end before its children start', async () => {
-    const stream = await createTestStream(harness);
+    const stream = await createTestStream(esm.harness);
     const parentData = ['p0', 'p1', 'p2'].map((data, i) => ({ data, partitionKey: `k${i}` }));
-    await putRecords(harness, stream, parentData);
+    await putRecords(esm.harness, stream, parentData);
     let listingsWithChildren = 0;
     let childRecordsPut = false;
     const childIteratorsAt: number[] = [];
-    const kinesis = spyOnKinesis(harness.kinesis, {
+    const kinesis = spyOnKinesis(esm.harness.kinesis, {
       before: (command) => {
         const shardId = command instanceof GetShardIteratorCommand ? command.input.ShardId : undefined;
         if (shardId !== undefined && shardId !== 'shardId-000000000000') childIteratorsAt.push(Date.now());
@@ -168,7 +147,7 @@ describe('resharding', () => {
       { kinesis },
     );
     await until(() => fn.events.length > 0);
-    await harness.kinesis.send(
+    await esm.harness.kinesis.send(
       new SplitShardCommand({
         StreamName: stream.name,
         ShardToSplit: 'shardId-000000000000',
@@ -176,13 +155,13 @@ describe('resharding', () => {
       }),
     );
     await until(async () => {
-      const { StreamDescriptionSummary } = await harness.kinesis.send(
+      const { StreamDescriptionSummary } = await esm.harness.kinesis.send(
         new DescribeStreamSummaryCommand({ StreamName: stream.name }),
       );
       return StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
     });
     const childData = ['c0', 'c1', 'c2', 'c3'].map((data, i) => ({ data, partitionKey: `child-key-${i}` }));
-    await putRecords(harness, stream, childData);
+    await putRecords(esm.harness, stream, childData);
     childRecordsPut = true;
     await until(() => deliveredData(fn.events).length === parentData.length + childData.length, 15_000);
     const parentSpans = spans.filter((span) => span.shardId === 'shardId-000000000000');
@@ -201,8 +180,8 @@ describe('resharding', () => {
 
 describe('enhanced fan-out mappings', () => {
   it('a failing EFO mapping has its own reader and checkpoint and does not slow another mapping', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(10));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(10));
     const checkpoints = new MemoryCheckpointStore();
     const failing = run(stream, functions.alwaysThrows({ consumerLogicalId: 'TestConsumer', batchSize: 5 }), {
       checkpoints,
@@ -224,11 +203,11 @@ describe('enhanced fan-out mappings', () => {
 
 describe('shard iterators', () => {
   it('re-acquires an expired iterator after the last record read: nothing lost, nothing twice', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(4));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(4));
     let getRecordsCalls = 0;
     const iteratorRequests: Array<{ type?: string; after?: string }> = [];
-    const kinesis = spyOnKinesis(harness.kinesis, {
+    const kinesis = spyOnKinesis(esm.harness.kinesis, {
       before: (command) => {
         if (command instanceof GetShardIteratorCommand) {
           iteratorRequests.push({ type: command.input.ShardIteratorType, after: command.input.StartingSequenceNumber });

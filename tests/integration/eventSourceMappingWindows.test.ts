@@ -1,38 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
-import {
-  aMapping,
-  dataOf,
-  deliveredData,
-  type RunningTestFunction,
-  runTestFunction,
-  type TestFunction,
-} from '../helpers/esmFunctions.ts';
-import { createTestStream, type EsmHarness, putRecords, startEsmHarness, until } from '../helpers/esmHarness.ts';
+import { describe, expect, it } from 'vitest';
+import type { LocalEventSourceMapping } from '../../local/app/model.ts';
+import { aMapping, dataOf, deliveredData, type TestFunction } from '../helpers/esmFunctions.ts';
+import { createTestStream, putRecords, until } from '../helpers/esmHarness.ts';
+import { useEsmHarness } from '../helpers/esmSuite.ts';
 
 // Conformance of the local event source mapping: tumbling windows (TumblingWindowInSeconds).
 // Rules: shared/docs/kinesis-lambda-semantics.md, "Tumbling windows".
 
-let harness: EsmHarness;
-const started: RunningTestFunction[] = [];
-
-beforeAll(async () => {
-  harness = await startEsmHarness();
-});
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((fn) => fn.stop()));
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
-
-function run(stream: LocalStream, fn: TestFunction): RunningTestFunction {
-  const running = runTestFunction(harness, stream, fn);
-  started.push(running);
-  return running;
-}
+const esm = useEsmHarness();
+const run = esm.run.bind(esm);
 
 const numbered = (count: number) => Array.from({ length: count }, (_, i) => ({ data: `r${i}` }));
 
@@ -44,8 +20,8 @@ describe('tumbling windows', () => {
   });
 
   it('carries state across the invokes of a window and ends it with a final invoke', async () => {
-    const stream = await createTestStream(harness);
-    await putRecords(harness, stream, numbered(5));
+    const stream = await createTestStream(esm.harness);
+    await putRecords(esm.harness, stream, numbered(5));
     const fn = run(stream, counter({}));
     const windowOf = (arrivalSeconds: number) => Math.floor(arrivalSeconds) * 1000;
     const recordWindows = () =>
@@ -69,8 +45,8 @@ describe('tumbling windows', () => {
   });
 
   it('an invoke whose response has no state counts as failed', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(2));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(2));
     const fn = run(stream, {
       mapping: aMapping({ tumblingWindowInSeconds: 60 }),
       handler: async (event, call) => (call === 1 ? { count: event.Records.length } : { state: {} }),
@@ -84,8 +60,8 @@ describe('tumbling windows', () => {
   });
 
   it('state over 1 MB ends the window early', async () => {
-    const stream = await createTestStream(harness);
-    const sequences = await putRecords(harness, stream, numbered(2));
+    const stream = await createTestStream(esm.harness);
+    const sequences = await putRecords(esm.harness, stream, numbered(2));
     const fn = run(stream, {
       mapping: aMapping({ tumblingWindowInSeconds: 60, batchSize: 1 }),
       handler: async (_event, call) => ({ state: call === 1 ? { blob: 'x'.repeat(1_100_000) } : {} }),
