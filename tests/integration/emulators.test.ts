@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -15,13 +15,12 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
+  type KinesisClient,
   ListShardsCommand,
   ListStreamsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DataDirInUseError,
@@ -30,24 +29,9 @@ import {
   pollUntil,
   startEmulators,
 } from '../../local/emulators.ts';
+import { localClients } from '../../local/localClients.ts';
 
-const credentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
-
-function clientsFor(emulators: Emulators) {
-  const base = { region: emulators.region, credentials: credentials() };
-  return {
-    // kinesis-local's plain port is HTTP/1.1; the Kinesis client would default to HTTP/2.
-    kinesis: new KinesisClient({
-      ...base,
-      endpoint: emulators.endpoints.kinesis,
-      requestHandler: new NodeHttpHandler(),
-    }),
-    dynamodb: new DynamoDBClient({ ...base, endpoint: emulators.endpoints.dynamodb }),
-    s3: new S3Client({ ...base, endpoint: emulators.endpoints.s3, forcePathStyle: true }),
-  };
-}
-
-type Clients = ReturnType<typeof clientsFor>;
+type Clients = ReturnType<typeof localClients>;
 
 async function createActiveStream(kinesis: KinesisClient, streamName: string, shardCount: number) {
   await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
@@ -118,7 +102,7 @@ describe('startEmulators, in memory', () => {
 
   beforeAll(async () => {
     emulators = await startEmulators();
-    clients = clientsFor(emulators);
+    clients = localClients(emulators);
   });
 
   afterAll(async () => {
@@ -229,7 +213,7 @@ describe('startEmulators, persisting under dataDir', () => {
     // A snapshot interval far longer than the test: what survives was written by stop() itself.
     const options = { dataDir, persistInterval: '10min' };
     const first = await startEmulators(options);
-    const before = clientsFor(first);
+    const before = localClients(first);
     await createActiveStream(before.kinesis, 'kept', 2);
     const put = await before.kinesis.send(
       new PutRecordsCommand({ StreamName: 'kept', Records: [{ PartitionKey: 'p', Data: ALL_BYTES }] }),
@@ -247,7 +231,7 @@ describe('startEmulators, persisting under dataDir', () => {
     destroyAll(before);
 
     const second = await startEmulators(options);
-    const after = clientsFor(second);
+    const after = localClients(second);
     try {
       const records = [...(await readStream(after.kinesis, 'kept')).values()].flat();
       expect(records.map((r) => r.SequenceNumber)).toEqual([put.Records?.[0]?.SequenceNumber]);
@@ -275,7 +259,7 @@ describe('startEmulators with wipe', () => {
 
   it('refuses a data directory in use (DataDirInUseError) and leaves its data alone', async () => {
     const running = await startEmulators({ dataDir });
-    const clients = clientsFor(running);
+    const clients = localClients(running);
     try {
       await createActiveStream(clients.kinesis, 'in-use', 1);
       await writeFile(join(dataDir, 'checkpoints.json'), '{"kept":true}');
@@ -297,7 +281,7 @@ describe('startEmulators with wipe', () => {
     expect(await readdir(dataDir)).toContain('checkpoints.json');
 
     const wiped = await startEmulators({ dataDir, wipe: true });
-    const clients = clientsFor(wiped);
+    const clients = localClients(wiped);
     try {
       expect(await readdir(dataDir)).not.toContain('checkpoints.json');
       expect((await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);

@@ -2,10 +2,9 @@ import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildLocalTemplate, type LocalTemplateBuild } from '../../local/app/buildTemplate.ts';
 import { TemplateBuildError } from '../../local/app/errors.ts';
@@ -13,25 +12,13 @@ import type { LocalApp, LocalFunction } from '../../local/app/model.ts';
 import { provisionLocalApp } from '../../local/app/provision.ts';
 import { readLocalApp } from '../../local/app/readTemplate.ts';
 import { hashServiceInputs, readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
-import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { startEmulators } from '../../local/emulators.ts';
+import { localClients } from '../../local/localClients.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const region = 'us-east-1';
 
-function clientsFor(emulators: Emulators) {
-  const base = { region: emulators.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-  return {
-    // kinesis-local's plain port speaks HTTP/1.1; the Kinesis client would default to HTTP/2.
-    kinesis: new KinesisClient({
-      ...base,
-      endpoint: emulators.endpoints.kinesis,
-      requestHandler: new NodeHttpHandler(),
-    }),
-    dynamodb: new DynamoDBClient({ ...base, endpoint: emulators.endpoints.dynamodb }),
-    s3: new S3Client({ ...base, endpoint: emulators.endpoints.s3, forcePathStyle: true }),
-  };
-}
-type Clients = ReturnType<typeof clientsFor>;
+type Clients = ReturnType<typeof localClients>;
 
 const cacheDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-template-cache-'));
 let first: LocalTemplateBuild;
@@ -277,7 +264,7 @@ describe('provisionLocalApp', () => {
   it('creates the stream, consumers, tables and buckets, and a second run changes nothing', async () => {
     const emulators = await startEmulators({ region });
     try {
-      const clients = clientsFor(emulators);
+      const clients = localClients(emulators);
       const local = withExtras(app);
       await provisionLocalApp(local, clients);
       await expectProvisioned(clients, local);
@@ -298,14 +285,14 @@ describe('provisionLocalApp', () => {
     try {
       const before = await startEmulators({ region, dataDir });
       try {
-        await provisionLocalApp(app, clientsFor(before));
-        await clientsFor(before).dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
+        await provisionLocalApp(app, localClients(before));
+        await localClients(before).dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
       } finally {
         await before.stop();
       }
       const after = await startEmulators({ region, dataDir });
       try {
-        const clients = clientsFor(after);
+        const clients = localClients(after);
         await provisionLocalApp(app, clients);
         await expectProvisioned(clients, app);
         const { Item } = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: item }));
