@@ -4,14 +4,16 @@ import { startDynamoDb } from './emulators/dynamodb.ts';
 import { startKinesis } from './emulators/kinesis.ts';
 import { LOCAL_CREDENTIALS } from './emulators/probes.ts';
 import { startS3 } from './emulators/s3.ts';
+import { startSns } from './emulators/sns.ts';
 import type { Log } from './emulators/types.ts';
 
 export { DataDirInUseError, DeadlineExceededError, EmulatorStartError } from './emulators/errors.ts';
 export { pollUntil } from './emulators/poll.ts';
+export { type PublishedMessage, readPublished } from './emulators/sns.ts';
 
 export interface EmulatorOptions {
   /**
-   * Directory for persisted data (`kinesis/`, `dynamodb/`, `s3/` below it), claimed by an
+   * Directory for persisted data (`kinesis/`, `dynamodb/`, `s3/`, `sns/` below it), claimed by an
    * `emulators.lock` file while running; when absent everything is in memory or in a temporary
    * directory that stop() removes.
    */
@@ -27,9 +29,11 @@ export interface EmulatorOptions {
    * but kinesis-local's own process behind the Kinesis relays binds two more (random) ports on
    * every interface (0.0.0.0): it has no setting for its host.
    */
-  ports?: { kinesis?: number; kinesisTls?: number; dynamodb?: number; s3?: number };
+  ports?: { kinesis?: number; kinesisTls?: number; dynamodb?: number; s3?: number; sns?: number };
   /** Default 'us-east-1'; also the region in kinesis-local's ARNs. */
   region?: string;
+  /** The account in the local SNS endpoint's topic ARNs. Default '000000000000' (kinesis-local's). */
+  accountId?: string;
   /**
    * How long kinesis-local keeps streams CREATING, UPDATING, DELETING and consumers CREATING
    * (its `*_DURATION` settings, e.g. '100ms'). Default '100ms': short, yet callers still have to
@@ -51,7 +55,9 @@ export interface EmulatorOptions {
 export interface Emulators {
   region: string;
   /** `http://127.0.0.1:PORT`; `kinesisTls` is `https://` (self-signed, HTTP/2, for SubscribeToShard). */
-  endpoints: { kinesis: string; kinesisTls: string; dynamodb: string; s3: string };
+  endpoints: { kinesis: string; kinesisTls: string; dynamodb: string; s3: string; sns: string };
+  /** Where the local SNS endpoint writes every published message (`<topicName>.ndjson`). */
+  snsSinkDir: string;
   /** Environment variables that point shared/aws clients at these emulators. */
   env: Record<string, string>;
   /** The kinesis-local child process. */
@@ -68,7 +74,8 @@ const DEFAULTS = Object.freeze({
 });
 
 /**
- * Starts kinesis-local (a child process), dynalite and s3rver (in this process) in parallel, with
+ * Starts kinesis-local (a child process), dynalite, s3rver and the local SNS endpoint (in this
+ * process) in parallel, with
  * their endpoints on 127.0.0.1, and resolves once each answers a real SDK call. If one fails, the others are stopped
  * before the error is rethrown. The kinesis-local child dies with this process, however it exits.
  *
@@ -90,7 +97,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     await unlock();
     throw error;
   }
-  const [kinesis, dynamodb, s3] = started;
+  const [kinesis, dynamodb, s3, sns] = started;
   let stopping: Promise<void> | undefined;
   return {
     region,
@@ -99,11 +106,16 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       kinesisTls: kinesis.tlsEndpoint,
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
+      sns: sns.endpoint,
     },
-    env: environmentFor(region, kinesis.endpoint, kinesis.tlsEndpoint, dynamodb.endpoint, s3.endpoint),
+    snsSinkDir: sns.sinkDir,
+    env: {
+      ...environmentFor(region, kinesis.endpoint, kinesis.tlsEndpoint, dynamodb.endpoint, s3.endpoint),
+      SNS_ENDPOINT: sns.endpoint,
+    },
     kinesisPid: kinesis.pid,
     stop: () => {
-      stopping ??= stopAll([kinesis, dynamodb, s3]).finally(unlock);
+      stopping ??= stopAll([kinesis, dynamodb, s3, sns]).finally(unlock);
       return stopping;
     },
   };
@@ -136,6 +148,9 @@ function startAll(options: EmulatorOptions, region: string, dataDir: string | un
     ),
     failFast(startDynamoDb({ ...common, port: ports.dynamodb ?? 0, dir: below('dynamodb') })),
     failFast(startS3({ ...common, port: ports.s3 ?? 0, dir: below('s3'), log })),
+    failFast(
+      startSns({ port: ports.sns ?? 0, dir: below('sns'), region, accountId: options.accountId ?? '000000000000' }),
+    ),
   ] as const);
 }
 

@@ -9,6 +9,10 @@ export interface LocalEndpoints {
   kinesis: string;
   dynamodb: string;
   s3: string;
+  /** The local SNS endpoint (Publish, CreateTopic, ListTopics). */
+  sns: string;
+  /** Where every message published to a topic lands, as `<topicName>.ndjson`. */
+  snsSinkDir: string;
   region: string;
   streamName: string;
   streamArn: string;
@@ -18,6 +22,8 @@ export interface LocalEndpoints {
   tables: Record<string, string>;
   /** Bucket names by CloudFormation logical id. */
   buckets: Record<string, string>;
+  /** Topic ARNs by CloudFormation logical id. */
+  topics: Record<string, string>;
 }
 
 /** `.local/endpoints.json`, or under KP_LOCAL_DIR when set (tests run a second pipeline that way). */

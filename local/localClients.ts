@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Emulators } from './emulators.ts';
@@ -28,5 +29,6 @@ export function localClients(emulators: Pick<Emulators, 'endpoints' | 'region'>)
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
     }),
+    sns: new SNSClient({ ...base, endpoint: emulators.endpoints.sns }),
   };
 }

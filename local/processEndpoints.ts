@@ -1,7 +1,7 @@
 import type { Emulators } from './emulators.ts';
 import { LocalRuntimeError } from './errors.ts';
 
-type EmulatorEndpoints = Pick<Emulators['endpoints'], 'kinesis' | 'dynamodb' | 's3'>;
+type EmulatorEndpoints = Pick<Emulators['endpoints'], 'kinesis' | 'dynamodb' | 's3' | 'sns'>;
 type EmulatorPorts = Record<keyof EmulatorEndpoints, number>;
 
 /**
@@ -18,7 +18,7 @@ let bound: { endpoints: EmulatorEndpoints; ports: EmulatorPorts } | undefined;
  * nothing; a port of 0 is refused once bound, since it would pick a new one.
  *
  * @example
- * assertProcessCanServe({ kinesis: 4568, dynamodb: 8000, s3: 4569 });
+ * assertProcessCanServe({ kinesis: 4568, dynamodb: 8000, s3: 4569, sns: 4575 });
  */
 export function assertProcessCanServe(ports: EmulatorPorts): void {
   if (bound === undefined) return;
@@ -34,8 +34,13 @@ export function assertProcessCanServe(ports: EmulatorPorts): void {
 export function bindProcessEndpoints(endpoints: EmulatorEndpoints): void {
   const port = (url: string) => Number(new URL(url).port);
   bound ??= {
-    endpoints: { kinesis: endpoints.kinesis, dynamodb: endpoints.dynamodb, s3: endpoints.s3 },
-    ports: { kinesis: port(endpoints.kinesis), dynamodb: port(endpoints.dynamodb), s3: port(endpoints.s3) },
+    endpoints: { kinesis: endpoints.kinesis, dynamodb: endpoints.dynamodb, s3: endpoints.s3, sns: endpoints.sns },
+    ports: {
+      kinesis: port(endpoints.kinesis),
+      dynamodb: port(endpoints.dynamodb),
+      s3: port(endpoints.s3),
+      sns: port(endpoints.sns),
+    },
   };
   const names = Object.keys(bound.endpoints) as Array<keyof EmulatorEndpoints>;
   if (names.some((name) => endpoints[name] !== bound?.endpoints[name])) throw boundElsewhere(bound);
@@ -43,9 +48,9 @@ export function bindProcessEndpoints(endpoints: EmulatorEndpoints): void {
 
 function boundElsewhere({ endpoints, ports }: NonNullable<typeof bound>): LocalRuntimeError {
   return new LocalRuntimeError(
-    `This process already ran the local pipeline against Kinesis ${endpoints.kinesis}, DynamoDB ${endpoints.dynamodb} ` +
-      `and S3 ${endpoints.s3}, and its handlers keep using those endpoints (their modules stay loaded, with their AWS ` +
+    `This process already ran the local pipeline against Kinesis ${endpoints.kinesis}, DynamoDB ${endpoints.dynamodb}, ` +
+      `S3 ${endpoints.s3} and SNS ${endpoints.sns}, and its handlers keep using those endpoints (their modules stay loaded, with their AWS ` +
       `clients): a process can host one local pipeline's endpoints. Start again on the same ports (kinesis ` +
-      `${ports.kinesis}, dynamodb ${ports.dynamodb}, s3 ${ports.s3}), or in a new process.`,
+      `${ports.kinesis}, dynamodb ${ports.dynamodb}, s3 ${ports.s3}, sns ${ports.sns}), or in a new process.`,
   );
 }

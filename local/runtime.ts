@@ -16,6 +16,7 @@ import { loadLocalLambda } from './lambda/localLambda.ts';
 import { localClients } from './localClients.ts';
 import { assertProcessCanServe, bindProcessEndpoints } from './processEndpoints.ts';
 import { mappingTargets, startMappings } from './startMappings.ts';
+import { startSchedules } from './startSchedules.ts';
 import { withoutUndefined } from './withoutUndefined.ts';
 
 export { LocalRuntimeError } from './errors.ts';
@@ -25,8 +26,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Start from empty data: everything in `dataDir` is removed once it is claimed for this start. */
   fresh?: boolean;
-  /** 0 picks a free port. Defaults: HTTP API 3000, Kinesis 4568, DynamoDB 8000, S3 4569. */
-  ports?: { http?: number; kinesis?: number; dynamodb?: number; s3?: number };
+  /** 0 picks a free port. Defaults: HTTP API 3000, Kinesis 4568, DynamoDB 8000, S3 4569, SNS 4575. */
+  ports?: { http?: number; kinesis?: number; dynamodb?: number; s3?: number; sns?: number };
   /** Where to publish the endpoints. Default `.local/endpoints.json`. */
   endpointsFile?: string;
   /** Shard poll interval of the event source mappings (AWS: about 1 s). */
@@ -51,9 +52,15 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-type Ports = { http: number; kinesis: number; dynamodb: number; s3: number };
+type Ports = { http: number; kinesis: number; dynamodb: number; s3: number; sns: number };
 
-export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({ http: 3000, kinesis: 4568, dynamodb: 8000, s3: 4569 });
+export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
+  http: 3000,
+  kinesis: 4568,
+  dynamodb: 8000,
+  s3: 4569,
+  sns: 4575,
+});
 
 /** kinesis-local's ARNs and the template's resolve in this region; the emulators are started in it. */
 const REGION = 'us-east-1';
@@ -68,7 +75,7 @@ const REGION = 'us-east-1';
  * since the loaded handlers keep their AWS clients (LocalRuntimeError otherwise).
  *
  * @example
- * const runtime = await start({ dataDir: tmp, ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 } });
+ * const runtime = await start({ dataDir: tmp, ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 } });
  * await fetch(`${runtime.endpoints.httpApi}/events`, { method: 'POST', ... });
  * await runtime.stop();
  */
@@ -121,7 +128,8 @@ async function startPieces(
     dataDir,
     wipe: options.fresh ?? false,
     region: REGION,
-    ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3 },
+    accountId: app.accountId,
+    ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3, sns: ports.sns },
   });
   cleanups.add('the emulators', () => emulators.stop());
   Object.assign(process.env, emulators.env, handlerLogSettings(options.verbose ?? false));
@@ -140,6 +148,13 @@ async function startPieces(
     log,
   });
   cleanups.add('the event source mappings', () => mappings.stop());
+  const schedules = startSchedules(app, {
+    invoke: lambda.invoke,
+    region: emulators.region,
+    accountId: app.accountId,
+    log,
+  });
+  cleanups.add('the schedules', () => schedules.stop());
 
   const http = await startHttpApi({
     routes: app.routes,
@@ -155,12 +170,15 @@ async function startPieces(
     kinesis: emulators.endpoints.kinesis,
     dynamodb: emulators.endpoints.dynamodb,
     s3: emulators.endpoints.s3,
+    sns: emulators.endpoints.sns,
+    snsSinkDir: emulators.snsSinkDir,
     region: emulators.region,
     streamName: stream.name,
     streamArn: stream.arn,
     token,
     tables: Object.fromEntries(app.tables.map((t) => [t.logicalId, t.name])),
     buckets: Object.fromEntries(app.buckets.map((b) => [b.logicalId, b.name])),
+    topics: Object.fromEntries(app.topics.map((t) => [t.logicalId, t.arn])),
   };
   const endpointsFile = options.endpointsFile ?? LOCAL_ENDPOINTS_PATH;
   await writeLocalEndpoints(endpoints, endpointsFile);

@@ -18,6 +18,25 @@ export interface LocalApp {
   eventSourceMappings: LocalEventSourceMapping[];
   tables: LocalTable[];
   buckets: LocalBucket[];
+  /** SNS topics; locally their messages go to the SNS endpoint's sink files. */
+  topics: LocalTopic[];
+  /** EventBridge schedule rules (`rate(...)`) that invoke a function. */
+  schedules: LocalSchedule[];
+}
+
+export interface LocalTopic {
+  logicalId: string;
+  name: string;
+  arn: string;
+}
+
+export interface LocalSchedule {
+  logicalId: string;
+  /** As written: `rate(1 minute)`. */
+  expression: string;
+  periodMs: number;
+  /** The functions its targets invoke. */
+  functionLogicalIds: string[];
 }
 
 export interface LocalFunction {

@@ -7,21 +7,23 @@ import {
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { pollUntil } from '../emulators/poll.ts';
 import { ProvisionError } from './errors.ts';
-import type { LocalApp, LocalStream, LocalStreamConsumer, LocalTable } from './model.ts';
+import type { LocalApp, LocalStream, LocalStreamConsumer, LocalTable, LocalTopic } from './model.ts';
 
 export interface ProvisionClients {
   kinesis: KinesisClient;
   dynamodb: DynamoDBClient;
   s3: S3Client;
+  sns: SNSClient;
 }
 
 /** kinesis-local and dynalite take a moment to turn a new stream, consumer or table ACTIVE. */
 const ACTIVE_TIMEOUT_MS = 30_000;
 
 /**
- * Creates the app's streams (with their shard counts), stream consumers, tables and buckets in the
+ * Creates the app's streams (with their shard counts), stream consumers, tables, buckets and topics in the
  * local emulators and waits until each is ACTIVE. Idempotent: whatever already exists (a restart
  * over persisted data) is kept as it is, data included; an existing stream keeps its shard count
  * even if the template changed it. Independent resources are created in parallel.
@@ -30,7 +32,7 @@ const ACTIVE_TIMEOUT_MS = 30_000;
  * Powertools idempotency utility checks the expiry attribute itself), so expired items simply stay.
  *
  * @example
- * await provisionLocalApp(app, { kinesis: kinesisClient(), dynamodb: dynamoDbClient(), s3: s3Client() });
+ * await provisionLocalApp(app, localClients(emulators));
  */
 export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients): Promise<void> {
   const tasks = [
@@ -44,8 +46,9 @@ export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients
     }),
     ...app.tables.map((table) => ensureTable(clients.dynamodb, table)),
     ...app.buckets.map((bucket) => ensureBucket(clients.s3, bucket.name)),
+    ...app.topics.map((topic) => ensureTopic(clients.sns, topic)),
   ];
-  await settleAll(tasks, 'the local streams, consumers, tables and buckets');
+  await settleAll(tasks, 'the local streams, consumers, tables, buckets and topics');
 }
 
 /** Waits for every task (none is left running behind the caller's back), then reports all failures. */
@@ -148,4 +151,14 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
 /** SDK errors are matched by name: "already exists" and "not found" are expected answers here. */
 function isNamed(error: unknown, ...names: string[]): boolean {
   return error instanceof Error && names.includes(error.name);
+}
+
+/** CreateTopic is idempotent; the ARN it answers must be the template's, or publishes would miss it. */
+async function ensureTopic(sns: SNSClient, topic: LocalTopic): Promise<void> {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topic.name }));
+  if (TopicArn !== topic.arn) {
+    throw new Error(
+      `topic ${topic.logicalId}: the local SNS endpoint created ${TopicArn}, the template expects ${topic.arn}`,
+    );
+  }
 }

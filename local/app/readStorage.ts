@@ -11,7 +11,7 @@ import { isRecord } from '../isRecord.ts';
 import { asArray, asBoolean, asNumber, asOneOf, asString, asStringArray } from './cfn.ts';
 import { TemplateError } from './errors.ts';
 import type { LocalStack } from './localStack.ts';
-import type { LocalBucket, LocalTable } from './model.ts';
+import type { LocalBucket, LocalTable, LocalTopic } from './model.ts';
 
 const BILLING_MODES = ['PROVISIONED', 'PAY_PER_REQUEST'] as const;
 const PROJECTION_TYPES = ['ALL', 'KEYS_ONLY', 'INCLUDE'] as const;
@@ -75,6 +75,18 @@ export function readBuckets(stack: LocalStack): LocalBucket[] {
     .resourcesOfType('AWS::S3::Bucket')
     .map((logicalId) => ({ logicalId, name: stack.ref(logicalId) }))
     .filter((bucket) => !codeBuckets.has(bucket.name));
+}
+
+/**
+ * Every AWS::SNS::Topic.
+ *
+ * @example
+ * readTopics(stack); // [{ logicalId: 'AlertTopic', name: 'kinesis-pipeline-local-alerts', arn: 'arn:aws:sns:us-east-1:000000000000:kinesis-pipeline-local-alerts' }]
+ */
+export function readTopics(stack: LocalStack): LocalTopic[] {
+  return stack
+    .resourcesOfType('AWS::SNS::Topic')
+    .map((logicalId) => ({ logicalId, name: stack.getAtt(logicalId, 'TopicName'), arn: stack.ref(logicalId) }));
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {

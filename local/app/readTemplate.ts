@@ -4,7 +4,8 @@ import type { LocalApp } from './model.ts';
 import { readEventSourceMappings } from './readEventSourceMappings.ts';
 import { readFunctions } from './readFunctions.ts';
 import { readRoutes } from './readRoutes.ts';
-import { readBuckets, readTables } from './readStorage.ts';
+import { readSchedules } from './readSchedules.ts';
+import { readBuckets, readTables, readTopics } from './readStorage.ts';
 import { readConsumers, readStreams } from './readStreams.ts';
 
 export interface ReadLocalAppOptions {
@@ -22,7 +23,8 @@ const defaults = Object.freeze({ accountId: '000000000000', defaultShardCount: 4
 
 /**
  * Derives the local app from the CloudFormation template that `serverless package` produced:
- * functions, HTTP routes, streams, consumers, event source mappings, tables and buckets, with every
+ * functions, HTTP routes, streams, consumers, event source mappings, tables, buckets, topics and
+ * schedules, with every
  * Ref / Fn::GetAtt / Fn::Sub / ... resolved to local names and ARNs. Throws a TemplateError naming
  * the template path of anything it cannot read.
  *
@@ -53,5 +55,7 @@ export function readLocalApp(template: object, options: ReadLocalAppOptions): Lo
     eventSourceMappings: readEventSourceMappings(stack, { functions, streams, consumers }),
     tables: readTables(stack),
     buckets: readBuckets(stack),
+    topics: readTopics(stack),
+    schedules: readSchedules(stack, functions),
   };
 }

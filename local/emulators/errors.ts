@@ -1,6 +1,6 @@
 /** Typed errors of the local emulator harness. */
 
-export type EmulatorName = 'kinesis' | 'dynamodb' | 's3';
+export type EmulatorName = 'kinesis' | 'dynamodb' | 's3' | 'sns';
 
 /** An emulator could not be started or never answered; the message carries its last output. */
 export class EmulatorStartError extends Error {

@@ -28,7 +28,7 @@ beforeAll(async () => {
   runtime = await start({
     dataDir: join(localDir, 'data'),
     endpointsFile: join(localDir, 'endpoints.json'),
-    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 },
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
     pollIntervalMs: 100,
     extraResources,
     log: (line) => lines.push(line),

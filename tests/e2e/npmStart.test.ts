@@ -40,6 +40,7 @@ describe('npm start, as a user runs it', () => {
         KP_KINESIS_PORT: '0',
         KP_DYNAMODB_PORT: '0',
         KP_S3_PORT: '0',
+        KP_SNS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so the test can send Ctrl-C to npm and everything under it, as a terminal does.
@@ -138,7 +139,13 @@ function startProcess(args: string[], env: Record<string, string>) {
 const exitWithin = (exited: Promise<number | string>, ms: number) =>
   Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), ms))]);
 
-const FREE_PORTS_ENV = { KP_HTTP_PORT: '0', KP_KINESIS_PORT: '0', KP_DYNAMODB_PORT: '0', KP_S3_PORT: '0' };
+const FREE_PORTS_ENV = {
+  KP_HTTP_PORT: '0',
+  KP_KINESIS_PORT: '0',
+  KP_DYNAMODB_PORT: '0',
+  KP_S3_PORT: '0',
+  KP_SNS_PORT: '0',
+};
 
 describe('npm start flags and signals', () => {
   const started: ChildProcess[] = [];

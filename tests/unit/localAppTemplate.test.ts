@@ -455,6 +455,56 @@ describe('readLocalApp', () => {
   });
 });
 
+describe('readLocalApp: topics and schedules', () => {
+  const withResources = (resources: CfnTemplate['Resources']): CfnTemplate => ({
+    Resources: {
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { FunctionName: 'sweep', Handler: 'f/h.handler', Role: 'r' } },
+      ...resources,
+    },
+  });
+  const read = (template: CfnTemplate) => readLocalApp(template, { region, stage: 'test' });
+  const rule = (ScheduleExpression: string, extra: Record<string, unknown> = {}) => ({
+    Type: 'AWS::Events::Rule',
+    Properties: { ScheduleExpression, Targets: [{ Arn: { 'Fn::GetAtt': ['Fn', 'Arn'] }, Id: 't' }], ...extra },
+  });
+
+  it('reads each topic with the ARN its Ref gives', () => {
+    const app = read(withResources({ Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'alerts' } } }));
+    expect(app.topics).toEqual([
+      { logicalId: 'Topic', name: 'alerts', arn: `arn:aws:sns:${region}:${accountId}:alerts` },
+    ]);
+  });
+
+  it('reads rate schedules with their period and the functions they invoke', () => {
+    const app = read(withResources({ Every5: rule('rate(5 minutes)'), Hourly: rule('rate(1 hour)') }));
+    expect(app.schedules).toEqual([
+      { logicalId: 'Every5', expression: 'rate(5 minutes)', periodMs: 300_000, functionLogicalIds: ['Fn'] },
+      { logicalId: 'Hourly', expression: 'rate(1 hour)', periodMs: 3_600_000, functionLogicalIds: ['Fn'] },
+    ]);
+  });
+
+  it('skips disabled rules, event-pattern rules and rules without a function target', () => {
+    const app = read(
+      withResources({
+        Disabled: rule('rate(1 minute)', { State: 'DISABLED' }),
+        Pattern: { Type: 'AWS::Events::Rule', Properties: { EventPattern: { source: ['x'] } } },
+        Elsewhere: rule('rate(1 minute)', { Targets: [{ Arn: 'arn:aws:sqs:eu-west-1:1:q', Id: 'q' }] }),
+      }),
+    );
+    expect(app.schedules).toEqual([]);
+  });
+
+  it.each([
+    ['cron(0 12 * * ? *)', 'only rate(...) schedules run locally'],
+    ['rate(1 minutes)', 'singular for 1'],
+    ['rate(2 hour)', 'singular for 1'],
+    ['rate(0 minutes)', 'singular for 1'],
+  ])('refuses %s with the template path', (expression, message) => {
+    expect(() => read(withResources({ Bad: rule(expression) }))).toThrow(TemplateError);
+    expect(() => read(withResources({ Bad: rule(expression) }))).toThrow(message);
+  });
+});
+
 describe('fileReferenceInputs (what the template cache hashes besides serverless.yml)', () => {
   it('finds each ${file(...)} path, quoted or not, with or without a :key, relative to the service root', () => {
     const yml = [
