@@ -15,14 +15,18 @@ export interface ArchiveDependencies {
 
 /**
  * Archives one batch as one object per prefix (see `planArchive`), then reports per record through
- * the batch utility: a record fails exactly when the object holding it could not be written.
+ * the batch utility.
  *
  * - Everything written: no failures; Lambda moves past the batch.
- * - One of two objects failed (say `errors/`): only its records are reported; Lambda checkpoints
- *   before the lowest of them and delivers the rest of the batch again (as a new, shorter batch).
- * - Every record failed: the batch utility throws, so the invoke fails; Lambda retries it, bisected
- *   (`BisectBatchOnFunctionError`), and after `MaximumRetryAttempts` sends the batch, payload
- *   included, to the S3 on-failure destination. Data is never dropped silently.
+ * - Any object not written: every record of the batch is reported, its first one included, and the
+ *   invoke itself succeeds (`throwOnFullBatchFailure: false`). Lambda then retries from the first
+ *   record, which is the same batch cut the same way, so it writes to the same keys: the object
+ *   that was written is overwritten with the same bytes instead of a second object holding the
+ *   same records under other keys. Reporting only the failed object's records would make Lambda
+ *   resend everything after the lowest of them as a new, shorter batch, under new keys; failing
+ *   the invoke would make it bisect the batch, with the same effect.
+ * - After `MaximumRetryAttempts` the batch goes, payload included, to the S3 on-failure
+ *   destination. Data is never dropped silently.
  *
  * Records are checked in order (`processInParallel: false`) so failures come out in shard order.
  *
@@ -38,11 +42,17 @@ export async function archiveBatch(
   const objects = planArchive(event.Records);
   const failed = await writeArchive(objects, deps);
   recordArchiveMetrics(objects, failed.size);
+  const batchError = failed.values().next().value;
   const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
-    const error = failed.get(record.kinesis.sequenceNumber);
+    // A record whose own object was written is retried with its batch, for the reason above.
+    const error = failed.get(record.kinesis.sequenceNumber) ?? batchError;
     if (error) throw error;
   };
-  return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+  return processPartialResponse(event, recordHandler, deps.processor, {
+    context,
+    processInParallel: false,
+    throwOnFullBatchFailure: false,
+  });
 }
 
 function recordArchiveMetrics(objects: readonly ArchiveObject[], failedRecords: number): void {
