@@ -1,0 +1,105 @@
+import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { metrics } from '../../shared/observability/powertools.ts';
+import type { AggregateTableClient } from './aggregateTable.ts';
+import { planAggregates } from './planAggregates.ts';
+import { type WriteOutcome, writeAggregates } from './writeAggregates.ts';
+
+export interface AggregateDependencies {
+  /** The DynamoDB document client (`dynamoDbDocumentClient()`). */
+  dynamoDb: AggregateTableClient;
+  table: string;
+  /** Days an aggregate is kept after its window ends. */
+  ttlDays: number;
+  /** `new BatchProcessor(EventType.KinesisDataStreams)`, created once per process. */
+  processor: BatchProcessor;
+  /** Epoch ms; `Date.now` outside tests. */
+  clock: () => number;
+  /** Tuning of the item writes (concurrency, conflict attempts, backoff); defaults suit Lambda. */
+  writes?: { concurrency?: number; attempts?: number; baseDelayMs?: number };
+}
+
+/**
+ * Folds one batch (records of one shard, in order) into the running aggregates: per event `type`
+ * and per (`type`, `source`), per one-minute window of event time. Each record counts exactly once,
+ * however often Lambda delivers it:
+ *
+ * - Every item keeps, per shard, the highest sequence number it has counted (its watermark), and a
+ *   record at or below it is skipped. This holds because Lambda runs one batch per shard at a time
+ *   (ParallelizationFactor 1, set in serverless.yml; with more, batches of one shard would run
+ *   concurrently and the watermark would skip records) and delivers a shard's records in order,
+ *   redelivering from the first failed record onward.
+ * - Items are written with optimistic locking (`version`), so batches of two shards folding into the
+ *   same item both count; see `writeAggregates`.
+ *
+ * Everything is computed first (decode, group by item, read, fold, write: one write per item with
+ * something new, not per record), then the batch utility reports per record, in shard order: a
+ * record fails when it is invalid or when one of its two items could not be written. Valid records
+ * after a failed one are applied anyway: Lambda will deliver them again (it retries from the lowest
+ * failed sequence number), and then the watermark skips them, so applying them early is harmless.
+ * It also matters: an invalid record fails every retry, and when the retries run out Lambda
+ * discards the records it was retrying (the poison record and those behind it in that batch) to the
+ * on-failure destination and moves on, so records behind it not applied on an earlier delivery
+ * would never be counted.
+ * When every record fails the utility throws and the whole invoke fails (retried, bisected, then
+ * sent to the on-failure destination).
+ *
+ * @example
+ * export const handler = (event, context) => aggregateBatch(event, context, deps);
+ */
+export async function aggregateBatch(
+  event: KinesisStreamEvent,
+  context: Context,
+  deps: AggregateDependencies,
+): Promise<PartialItemFailureResponse> {
+  if (event.Records.length === 0) return { batchItemFailures: [] };
+  const plan = planAggregates(event.Records);
+  const outcomes = await writeAggregates(
+    plan.groups,
+    { client: deps.dynamoDb, tableName: deps.table },
+    { ...deps.writes, ttlDays: deps.ttlDays, now: deps.clock },
+  );
+  const failures = new Map<string, Error>(plan.invalid);
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'failed') continue;
+    for (const { sequenceNumber } of outcome.group.contributions) failures.set(sequenceNumber, outcome.error);
+  }
+  recordAggregateMetrics(outcomes, plan.invalid.size, failures);
+  const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
+    const error = failures.get(record.kinesis.sequenceNumber);
+    if (error) throw error;
+  };
+  return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+}
+
+/**
+ * AggregatedEvents: records newly counted into at least one item. AggregateDuplicatesSkipped:
+ * records every item of which had already counted them (redeliveries) and none failed.
+ */
+function recordAggregateMetrics(
+  outcomes: readonly WriteOutcome[],
+  invalidRecords: number,
+  failures: ReadonlyMap<string, Error>,
+): void {
+  const folded = new Set<string>();
+  const skipped = new Set<string>();
+  let writes = 0;
+  let conflicts = 0;
+  for (const outcome of outcomes) {
+    conflicts += outcome.conflicts;
+    if (outcome.status === 'failed') continue;
+    if (outcome.status === 'written') writes += 1;
+    for (const { sequenceNumber } of outcome.folded) folded.add(sequenceNumber);
+    for (const { sequenceNumber } of outcome.skipped) skipped.add(sequenceNumber);
+  }
+  const duplicates = [...skipped].filter(
+    (sequenceNumber) => !folded.has(sequenceNumber) && !failures.has(sequenceNumber),
+  );
+  metrics.addMetric('AggregatedEvents', MetricUnit.Count, folded.size);
+  metrics.addMetric('AggregateWrites', MetricUnit.Count, writes);
+  metrics.addMetric('AggregateDuplicatesSkipped', MetricUnit.Count, duplicates.length);
+  metrics.addMetric('AggregateInvalidRecords', MetricUnit.Count, invalidRecords);
+  metrics.addMetric('AggregateWriteConflicts', MetricUnit.Count, conflicts);
+}
