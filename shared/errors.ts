@@ -31,6 +31,9 @@ export class PayloadTooLargeError extends PipelineError {
 /** Content-Type or Content-Encoding the API does not speak. */
 export class UnsupportedMediaTypeError extends PipelineError {}
 
+/** A query parameter or pagination cursor the API cannot accept; the message names it. */
+export class BadRequestError extends PipelineError {}
+
 /** No token, or a token that matches no producer. */
 export class UnauthorizedError extends PipelineError {}
 

@@ -14,9 +14,10 @@ export const TEMPLATE_INPUTS = Object.freeze(['serverless.yml', 'package.json', 
 
 /**
  * What else `serverless package` reads to succeed: serverless-esbuild bundles the handlers, with
- * the TypeScript settings. Copied into the build's service folder, not hashed.
+ * the TypeScript settings and the esbuild plugins (the dashboard client), and the alert-rules
+ * plugin under functions/ validates the rules. Copied into the build's service folder, not hashed.
  */
-export const BUILD_INPUTS = Object.freeze(['tsconfig.json', 'functions', 'shared']);
+export const BUILD_INPUTS = Object.freeze(['tsconfig.json', 'esbuild.plugins.cjs', 'functions', 'shared']);
 
 /** Never service inputs: installed packages, and dot folders (.git, .local, .serverless ...). */
 const SKIPPED = (name: string) => name === 'node_modules' || name.startsWith('.');

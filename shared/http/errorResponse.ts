@@ -1,4 +1,5 @@
 import {
+  BadRequestError,
   BodyParseError,
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
@@ -12,6 +13,7 @@ import { type HttpResponse, jsonResponse } from './jsonResponse.ts';
 /** The one place where an error becomes an HTTP status. */
 const STATUS_BY_ERROR: ReadonlyArray<[new (...args: never[]) => Error, number, string]> = [
   [BodyParseError, 400, 'bad_request'],
+  [BadRequestError, 400, 'bad_request'],
   [UnauthorizedError, 401, 'unauthorized'],
   [IdempotencyKeyInProgressError, 409, 'idempotency_key_in_progress'],
   [PayloadTooLargeError, 413, 'payload_too_large'],
