@@ -8,8 +8,8 @@ import {
   type PutCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AggregateItem } from '../../shared/aggregates/aggregateItem.ts';
+import { mapConcurrent } from '../../shared/async/mapConcurrent.ts';
 import { logger } from '../../shared/observability/powertools.ts';
-import { mapConcurrent } from './mapConcurrent.ts';
 
 /** What the consumer needs of a DynamoDB document client (the shared one, or a wrapper in tests). */
 export interface AggregateTableClient {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AggregateItem } from '../../shared/aggregates/aggregateItem.ts';
+import { mapConcurrent } from '../../shared/async/mapConcurrent.ts';
 import { logger } from '../../shared/observability/powertools.ts';
 import {
   type AggregateTable,
@@ -11,7 +12,6 @@ import {
 } from './aggregateTable.ts';
 import { AggregateWriteError } from './errors.ts';
 import { foldAggregate } from './foldAggregate.ts';
-import { mapConcurrent } from './mapConcurrent.ts';
 import type { AggregateGroup, Contribution } from './planAggregates.ts';
 
 export interface WriteOptions {

@@ -1,0 +1,95 @@
+import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { AlertItem } from '../../shared/alerts/alertItem.ts';
+import { mapConcurrent } from '../../shared/async/mapConcurrent.ts';
+import { logger, metrics } from '../../shared/observability/powertools.ts';
+import { type AlertTable, readAlerts } from './alertTable.ts';
+import { applyMatches } from './evaluateAlert.ts';
+import type { AlertChannel } from './notifier.ts';
+import { type GroupMatches, planAlerts } from './planAlerts.ts';
+import type { AlertRule } from './rules/ruleSchema.ts';
+import { sweepAlerts } from './sweepAlerts.ts';
+import { type AlertWriter, alertWriter, updateAlert } from './updateAlert.ts';
+
+export interface AlertDependencies {
+  table: AlertTable;
+  channel: AlertChannel;
+  rules: readonly AlertRule[];
+  /** ALERT_COOLDOWN_SECONDS. */
+  defaultCooldownSeconds: number;
+  /** `new BatchProcessor(EventType.KinesisDataStreams)`, created once per process. */
+  processor: BatchProcessor;
+  /** Processing clock, epoch ms (`Date.now`; tests inject their own). */
+  now: () => number;
+}
+
+const UPDATE_CONCURRENCY = 8;
+
+/**
+ * Evaluates the alert rules on one batch and reports per record through the batch utility:
+ *
+ * - Invalid records fail (InvalidRecordError) and are never evaluated; after retries they reach
+ *   the on-failure destination.
+ * - Matches are pre-aggregated per (rule, group): one BatchGet for all touched items, then one
+ *   conditional write per item that changed (see `updateAlert`), plus the notification protocol.
+ * - A record fails when the update of any alert it matched failed; Lambda delivers it again from
+ *   there, and merging by event id makes that redelivery count nothing twice.
+ *
+ * Then it sweeps (resolutions, pending notifications; failures logged, not the batch's). Records
+ * are reported in shard order (`processInParallel: false`).
+ *
+ * @example
+ * export const handler = (event, context) => alertBatch(event, context, deps);
+ */
+export async function alertBatch(
+  event: KinesisStreamEvent,
+  context: Context,
+  deps: AlertDependencies,
+): Promise<PartialItemFailureResponse> {
+  if (event.Records.length === 0) return { batchItemFailures: [] };
+  const plan = planAlerts(event.Records, deps.rules);
+  metrics.addMetric('AlertEventsMatched', MetricUnit.Count, plan.matched);
+  metrics.addMetric('AlertInvalidRecords', MetricUnit.Count, plan.invalid.size);
+  const writer = alertWriter(deps, deps.now());
+  const failed = await updateGroups(plan.groups, deps, writer);
+  try {
+    await sweepAlerts(deps, { ...writer, now: deps.now() });
+  } catch (error) {
+    logger.error('sweep after the batch failed; the scheduled sweep tries again', { error });
+  }
+  const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
+    const error = plan.invalid.get(record.kinesis.sequenceNumber) ?? failed.get(record.kinesis.sequenceNumber);
+    if (error) throw error;
+  };
+  return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+}
+
+/** Updates every touched alert; returns the error of every record whose alert update failed. */
+async function updateGroups(
+  groups: readonly GroupMatches[],
+  deps: AlertDependencies,
+  writer: AlertWriter,
+): Promise<Map<string, Error>> {
+  const failed = new Map<string, Error>();
+  if (groups.length === 0) return failed;
+  const stored = await readAlerts(
+    deps.table,
+    groups.map((group) => group.alertKey),
+  ).catch((error: unknown) => {
+    logger.warn('batch read of alerts failed; each alert is read on its own', { error });
+    return new Map<string, AlertItem | undefined>();
+  });
+  const context = { now: writer.now, defaultCooldownSeconds: deps.defaultCooldownSeconds };
+  await mapConcurrent(groups, UPDATE_CONCURRENCY, async (group) => {
+    const prefetched = stored.has(group.alertKey) ? { item: stored.get(group.alertKey) } : undefined;
+    try {
+      await updateAlert(group.alertKey, prefetched, (item) => applyMatches(item, group, context), writer);
+    } catch (error) {
+      logger.error('alert update failed; its records are reported failed', { alertKey: group.alertKey, error });
+      for (const sequenceNumber of group.sequenceNumbers) failed.set(sequenceNumber, error as Error);
+    }
+  });
+  return failed;
+}

@@ -1,0 +1,63 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { alertKey, type RecentMatch } from '../../shared/alerts/alertItem.ts';
+import { requireValidRecord } from '../../shared/consumers/decodeRecord.ts';
+import { InvalidRecordError } from '../../shared/errors.ts';
+import { groupOf, matchesPredicate } from './matchRule.ts';
+import type { AlertRule } from './rules/ruleSchema.ts';
+
+/** Everything one batch brings to one (rule, group): its matches and the records they came from. */
+export interface GroupMatches {
+  alertKey: string;
+  rule: AlertRule;
+  group: string;
+  /** Matching events (id, event time), in batch order; duplicates are merged later, by id. */
+  matches: RecentMatch[];
+  /** The records behind the matches: they fail together if the group's update fails. */
+  sequenceNumbers: string[];
+}
+
+export interface AlertPlan {
+  groups: GroupMatches[];
+  /** Records that are not valid pipeline records, by sequence number: reported failed, never evaluated. */
+  invalid: Map<string, InvalidRecordError>;
+  /** (record, rule) pairs that matched. */
+  matched: number;
+}
+
+/**
+ * Decodes a batch and evaluates every rule's predicate on every valid record, pre-aggregated per
+ * (rule, group) so the batch costs one read and at most one write per touched alert item. Pure: no
+ * I/O, same input same plan.
+ *
+ * @example
+ * const plan = planAlerts(event.Records, rules);
+ * plan.groups.map((group) => group.alertKey); // ['error-burst#source=checkout']
+ */
+export function planAlerts(records: readonly KinesisStreamRecord[], rules: readonly AlertRule[]): AlertPlan {
+  const groups = new Map<string, GroupMatches>();
+  const invalid = new Map<string, InvalidRecordError>();
+  let matched = 0;
+  for (const record of records) {
+    const sequenceNumber = record.kinesis.sequenceNumber;
+    let event: ReturnType<typeof requireValidRecord>;
+    try {
+      event = requireValidRecord(record);
+    } catch (error) {
+      if (!(error instanceof InvalidRecordError)) throw error;
+      invalid.set(sequenceNumber, error);
+      continue;
+    }
+    const match = { id: event.id, t: Date.parse(event.time) };
+    for (const rule of rules) {
+      const group = groupOf(event, rule);
+      if (group === undefined || !matchesPredicate(event, rule.match)) continue;
+      matched += 1;
+      const key = alertKey(rule.id, rule.groupBy, group);
+      const entry = groups.get(key) ?? { alertKey: key, rule, group, matches: [], sequenceNumbers: [] };
+      entry.matches.push(match);
+      if (entry.sequenceNumbers.at(-1) !== sequenceNumber) entry.sequenceNumbers.push(sequenceNumber);
+      groups.set(key, entry);
+    }
+  }
+  return { groups: [...groups.values()], invalid, matched };
+}
