@@ -51,6 +51,13 @@ const ingestFunction = 'IngestLambdaFunction';
 const authorizerFunction = 'AuthorizerLambdaFunction';
 const archiveFunction = 'ArchiveLambdaFunction';
 
+/** The three stream consumers: same guarantees, each with its own resources. */
+const consumers = [
+  { name: 'archive', functionId: archiveFunction, prefix: 'Archive' },
+  { name: 'aggregate', functionId: 'AggregateLambdaFunction', prefix: 'Aggregate' },
+  { name: 'alert', functionId: 'AlertLambdaFunction', prefix: 'Alert' },
+];
+
 const actionsOf = ({ statement }: OwnedStatement): string[] => asArray(statement.Action);
 
 const statementsOfRoleFor = (template: CfnTemplate, functionId: string): OwnedStatement[] => {
@@ -140,7 +147,16 @@ describe('packaged stack, stage ci with default params', () => {
   describe('functions', () => {
     it('runs every function on nodejs22.x, arm64, with active tracing', () => {
       const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-      expect(functions.map(([id]) => id).sort()).toEqual([archiveFunction, authorizerFunction, ingestFunction]);
+      expect(functions.map(([id]) => id).sort()).toEqual([
+        'AggregateLambdaFunction',
+        'AlertLambdaFunction',
+        'AlertSweepLambdaFunction',
+        archiveFunction,
+        authorizerFunction,
+        'DashboardLambdaFunction',
+        ingestFunction,
+        'QueryLambdaFunction',
+      ]);
       for (const [id] of functions) {
         const properties = propertiesOf<FunctionProperties>(template, id);
         expect(properties.Runtime, id).toBe('nodejs22.x');
@@ -268,7 +284,7 @@ describe('packaged stack, stage ci with default params', () => {
     });
 
     it('lets each function write logs only to its own log group', () => {
-      for (const functionId of [ingestFunction, authorizerFunction, archiveFunction]) {
+      for (const [functionId] of resourcesOfType(template, 'AWS::Lambda::Function')) {
         const { FunctionName } = propertiesOf<FunctionProperties>(template, functionId);
         const logs = statementsForService(statementsOfRoleFor(template, functionId), 'logs');
         expect(logs.flatMap(actionsOf).sort(), functionId).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -284,109 +300,155 @@ describe('packaged stack, stage ci with default params', () => {
     });
   });
 
-  describe('archive consumer', () => {
-    interface MappingProperties {
-      FunctionName: unknown;
-      EventSourceArn: unknown;
-      StartingPosition: string;
-      BatchSize: number;
-      MaximumBatchingWindowInSeconds: number;
-      FunctionResponseTypes: string[];
-      BisectBatchOnFunctionError: boolean;
-      MaximumRetryAttempts: number;
-      MaximumRecordAgeInSeconds: number;
-      ParallelizationFactor?: number;
-      DestinationConfig?: { OnFailure?: { Destination?: unknown } };
-    }
-    const mapping = () => {
-      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
-        ([, candidate]) => getAttTarget(candidate.Properties?.FunctionName) === archiveFunction,
-      );
-      expect(mappings).toHaveLength(1);
-      return (mappings[0]?.[1].Properties ?? {}) as unknown as MappingProperties;
-    };
-    const archiveStatements = () => statementsOfRoleFor(template, archiveFunction);
+  interface MappingProperties {
+    FunctionName: unknown;
+    EventSourceArn: unknown;
+    StartingPosition: string;
+    BatchSize: number;
+    MaximumBatchingWindowInSeconds: number;
+    FunctionResponseTypes: string[];
+    BisectBatchOnFunctionError: boolean;
+    MaximumRetryAttempts: number;
+    MaximumRecordAgeInSeconds: number;
+    ParallelizationFactor?: number;
+    DestinationConfig?: { OnFailure?: { Destination?: unknown } };
+  }
+  const mappingOf = (functionId: string): MappingProperties => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, candidate]) => getAttTarget(candidate.Properties?.FunctionName) === functionId,
+    );
+    expect(mappings).toHaveLength(1);
+    return (mappings[0]?.[1].Properties ?? {}) as unknown as MappingProperties;
+  };
+  /** `action ResourceName` for each action and resource of the statements. */
+  const scopedActions = (statements: OwnedStatement[]): string[] =>
+    statements
+      .flatMap((owned) =>
+        actionsOf(owned).flatMap((action) => asArray(owned.statement.Resource).map((r) => `${action} ${arnOf(r)}`)),
+      )
+      .sort();
+
+  describe.each(consumers)('$name consumer: what every consumer has', ({ name, functionId, prefix }) => {
+    const statements = () => statementsOfRoleFor(template, functionId);
 
     it('reads the stream through an enhanced fan-out consumer of its own', () => {
-      const consumer = resource(template, 'ArchiveStreamConsumer');
+      const consumer = resource(template, `${prefix}StreamConsumer`);
       expect(consumer.Type).toBe('AWS::Kinesis::StreamConsumer');
       expect(getAttTarget(consumer.Properties?.StreamARN)).toBe('Stream');
-      expect(consumer.Properties?.ConsumerName).toBe('kinesis-pipeline-ci-archive');
-      expect(mapping().EventSourceArn).toEqual({ 'Fn::GetAtt': ['ArchiveStreamConsumer', 'ConsumerARN'] });
+      expect(consumer.Properties?.ConsumerName).toBe(`kinesis-pipeline-ci-${name}`);
+      expect(mappingOf(functionId).EventSourceArn).toEqual({
+        'Fn::GetAtt': [`${prefix}StreamConsumer`, 'ConsumerARN'],
+      });
     });
 
     it('maps with partial batch responses, bisection, finite retries and age, from TRIM_HORIZON, in order', () => {
-      const { MaximumRetryAttempts, MaximumRecordAgeInSeconds, ...settings } = mapping();
+      const { MaximumRetryAttempts, MaximumRecordAgeInSeconds, ...settings } = mappingOf(functionId);
       expect(settings).toMatchObject({
         StartingPosition: 'TRIM_HORIZON',
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
       });
       expect(settings.ParallelizationFactor ?? 1).toBe(1);
-      expect(MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
-      expect(MaximumRetryAttempts).toBeLessThanOrEqual(10_000);
+      expect(MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+      expect(MaximumRetryAttempts).toBeLessThanOrEqual(10);
       const { RetentionPeriodHours } = propertiesOf<StreamProperties>(template, 'Stream');
       expect(MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
       // Discarded (with payload, to the destination) before the stream trims the record unseen.
       expect(MaximumRecordAgeInSeconds).toBeLessThan(Number(RetentionPeriodHours) * 3600);
     });
 
-    it('cuts large batches for few, large objects, within the mapping limits', () => {
-      const { BatchSize, MaximumBatchingWindowInSeconds } = mapping();
-      expect(BatchSize).toBeGreaterThanOrEqual(1000);
+    it('batches within the mapping limits and waits at most a minute', () => {
+      const { BatchSize, MaximumBatchingWindowInSeconds } = mappingOf(functionId);
+      expect(BatchSize).toBeGreaterThanOrEqual(1);
       expect(BatchSize).toBeLessThanOrEqual(10_000);
       expect(MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
-      expect(MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(300);
+      expect(MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(60);
     });
 
-    it('sends discarded batches to the failed-batches bucket', () => {
-      expect(mapping().DestinationConfig?.OnFailure?.Destination).toEqual({
-        'Fn::GetAtt': ['FailedBatchesBucket', 'Arn'],
+    it('sends discarded batches, payload included, to a failed-batches bucket of its own', () => {
+      expect(mappingOf(functionId).DestinationConfig?.OnFailure?.Destination).toEqual({
+        'Fn::GetAtt': [`${prefix}FailedBatchesBucket`, 'Arn'],
       });
     });
 
-    it('tells the function which bucket to write to', () => {
-      const variables = propertiesOf<FunctionProperties>(template, archiveFunction).Environment.Variables;
-      expect(variables.ARCHIVE_BUCKET).toEqual({ Ref: 'ArchiveBucket' });
-    });
-
     it('lets the role read the stream and its own consumer, nothing else of Kinesis', () => {
-      const kinesis = statementsForService(archiveStatements(), 'kinesis');
-      const scoped = kinesis.flatMap((owned) =>
-        actionsOf(owned).flatMap((action) => asArray(owned.statement.Resource).map((r) => `${action} ${arnOf(r)}`)),
-      );
-      expect(scoped.sort()).toEqual([
+      expect(scopedActions(statementsForService(statements(), 'kinesis'))).toEqual([
         'kinesis:DescribeStream Stream',
-        'kinesis:DescribeStreamConsumer ArchiveStreamConsumer',
+        `kinesis:DescribeStreamConsumer ${prefix}StreamConsumer`,
         'kinesis:DescribeStreamSummary Stream',
         'kinesis:GetRecords Stream',
         'kinesis:GetShardIterator Stream',
         'kinesis:ListShards Stream',
-        'kinesis:SubscribeToShard ArchiveStreamConsumer',
+        `kinesis:SubscribeToShard ${prefix}StreamConsumer`,
       ]);
     });
 
-    it('lets the role only decrypt with the stream key and use no table', () => {
-      const kms = statementsForService(archiveStatements(), 'kms');
-      expect(kms.flatMap(actionsOf)).toEqual(['kms:Decrypt']);
-      for (const owned of kms) expect(asArray(owned.statement.Resource).map(getAttTarget)).toEqual(['StreamKey']);
-      expect(statementsForService(archiveStatements(), 'dynamodb')).toEqual([]);
-    });
-
-    it('lets the role put objects under events/ and errors/ of the archive, and write failure records', () => {
-      const s3 = statementsForService(archiveStatements(), 's3');
-      const scoped = s3.flatMap((owned) =>
-        actionsOf(owned).flatMap((action) => asArray(owned.statement.Resource).map((r) => `${action} ${arnOf(r)}`)),
+    it('lets the role only decrypt with the stream key', () => {
+      const onStreamKey = scopedActions(statementsForService(statements(), 'kms')).filter((entry) =>
+        entry.endsWith(' StreamKey'),
       );
-      expect(scoped.sort()).toEqual([
-        's3:ListBucket FailedBatchesBucket',
-        's3:PutObject ArchiveBucket/errors/*',
-        's3:PutObject ArchiveBucket/events/*',
-        's3:PutObject FailedBatchesBucket/*',
+      expect(onStreamKey).toEqual(['kms:Decrypt StreamKey']);
+    });
+
+    it("lets the role write failure records to its own failed-batches bucket and no other consumer's", () => {
+      const failureAccess = scopedActions(statementsForService(statements(), 's3')).filter((entry) =>
+        entry.includes('FailedBatchesBucket'),
+      );
+      expect(failureAccess).toEqual([
+        `s3:ListBucket ${prefix}FailedBatchesBucket`,
+        `s3:PutObject ${prefix}FailedBatchesBucket/*`,
       ]);
     });
 
-    it.each(['ArchiveBucket', 'FailedBatchesBucket'])('%s is encrypted, private, TLS-only and expires', (bucketId) => {
+    it('alarms on IteratorAge at half the stream retention, in milliseconds, to the alert topic', () => {
+      const alarm = propertiesOf<Record<string, unknown>>(template, `${prefix}IteratorAgeAlarm`);
+      const { RetentionPeriodHours } = propertiesOf<StreamProperties>(template, 'Stream');
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: 'AlertTopic' }],
+      });
+      expect(alarm.Threshold).toBe((Number(RetentionPeriodHours) * 3600 * 1000) / 2);
+    });
+
+    it('alarms on function errors', () => {
+      expect(propertiesOf(template, `${prefix}ErrorsAlarm`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: 'AlertTopic' }],
+      });
+    });
+
+    it('alarms on any object written to its failed-batches bucket, through the request metrics', () => {
+      const bucketId = `${prefix}FailedBatchesBucket`;
+      const bucket = propertiesOf<{ MetricsConfigurations: { Id: string; Prefix?: string }[] }>(template, bucketId);
+      const [metricsConfiguration] = bucket.MetricsConfigurations;
+      expect(metricsConfiguration?.Prefix).toBe('aws/lambda/');
+      expect(propertiesOf(template, `${prefix}FailedBatchesWrittenAlarm`)).toMatchObject({
+        Namespace: 'AWS/S3',
+        MetricName: 'PutRequests',
+        Dimensions: [
+          { Name: 'BucketName', Value: { Ref: bucketId } },
+          { Name: 'FilterId', Value: metricsConfiguration?.Id },
+        ],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: 'AlertTopic' }],
+      });
+    });
+  });
+
+  it.each(['ArchiveBucket', 'ArchiveFailedBatchesBucket', 'AggregateFailedBatchesBucket', 'AlertFailedBatchesBucket'])(
+    '%s is encrypted, private, TLS-only and expires',
+    (bucketId) => {
       const bucket = propertiesOf<{
         BucketEncryption: {
           ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
@@ -426,50 +488,163 @@ describe('packaged stack, stage ci with default params', () => {
       );
       const deny = Statement.find((statement) => statement.Effect === 'Deny');
       expect(asArray(deny?.Resource).map(arnOf).sort()).toEqual([bucketId, `${bucketId}/*`]);
+    },
+  );
+
+  describe('archive consumer', () => {
+    it('cuts large batches for few, large objects', () => {
+      expect(mappingOf(archiveFunction).BatchSize).toBeGreaterThanOrEqual(1000);
     });
 
-    it('alarms on IteratorAge at half the stream retention, in milliseconds', () => {
-      const alarm = propertiesOf<Record<string, unknown>>(template, 'ArchiveIteratorAgeAlarm');
-      const { RetentionPeriodHours } = propertiesOf<StreamProperties>(template, 'Stream');
-      expect(alarm).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'IteratorAge',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: archiveFunction } }],
-        Statistic: 'Maximum',
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
-      expect(alarm.Threshold).toBe((Number(RetentionPeriodHours) * 3600 * 1000) / 2);
+    it('tells the function which bucket to write to', () => {
+      const variables = propertiesOf<FunctionProperties>(template, archiveFunction).Environment.Variables;
+      expect(variables.ARCHIVE_BUCKET).toEqual({ Ref: 'ArchiveBucket' });
     });
 
-    it('alarms on function errors', () => {
-      expect(propertiesOf(template, 'ArchiveErrorsAlarm')).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: archiveFunction } }],
-        Statistic: 'Sum',
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
+    it('lets the role put objects under events/ and errors/ of the archive and use no table or topic', () => {
+      const statements = statementsOfRoleFor(template, archiveFunction);
+      expect(scopedActions(statementsForService(statements, 's3'))).toEqual([
+        's3:ListBucket ArchiveFailedBatchesBucket',
+        's3:PutObject ArchiveBucket/errors/*',
+        's3:PutObject ArchiveBucket/events/*',
+        's3:PutObject ArchiveFailedBatchesBucket/*',
+      ]);
+      expect(statementsForService(statements, 'dynamodb')).toEqual([]);
+      expect(statementsForService(statements, 'sns')).toEqual([]);
+    });
+  });
+
+  describe('aggregate consumer', () => {
+    it('keeps aggregates by key and minute, with a byHour index and TTL', () => {
+      const table = propertiesOf<TableProperties & { GlobalSecondaryIndexes: unknown[] }>(template, 'AggregatesTable');
+      expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'window', KeyType: 'RANGE' },
+      ]);
+      expect(table.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'byHour',
+          KeySchema: [
+            { AttributeName: 'hour', KeyType: 'HASH' },
+            { AttributeName: 'window', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]);
+      expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+      expect(table.SSESpecification?.SSEEnabled).toBe(true);
     });
 
-    it('alarms on any object written to the failed-batches bucket, through its request metrics', () => {
-      const bucket = propertiesOf<{ MetricsConfigurations: { Id: string; Prefix?: string }[] }>(
+    it('tells the function its table and the TTL', () => {
+      const variables = propertiesOf<FunctionProperties>(template, 'AggregateLambdaFunction').Environment.Variables;
+      expect(variables.AGGREGATES_TABLE).toEqual({ Ref: 'AggregatesTable' });
+      expect(Number(variables.AGGREGATE_TTL_DAYS)).toBeGreaterThanOrEqual(1);
+    });
+
+    it('lets the role read and put items of the aggregates table only, and publish nothing', () => {
+      const statements = statementsOfRoleFor(template, 'AggregateLambdaFunction');
+      expect(scopedActions(statementsForService(statements, 'dynamodb'))).toEqual([
+        'dynamodb:BatchGetItem AggregatesTable',
+        'dynamodb:GetItem AggregatesTable',
+        'dynamodb:PutItem AggregatesTable',
+      ]);
+      expect(statementsForService(statements, 'sns')).toEqual([]);
+    });
+  });
+
+  describe('alert consumer and sweep', () => {
+    it('keeps alert state by rule and group, with a byState index', () => {
+      const table = propertiesOf<TableProperties & { GlobalSecondaryIndexes: { IndexName: string }[] }>(
         template,
-        'FailedBatchesBucket',
+        'AlertsTable',
       );
-      const [metricsConfiguration] = bucket.MetricsConfigurations;
-      expect(metricsConfiguration?.Prefix).toBe('aws/lambda/');
-      expect(propertiesOf(template, 'FailedBatchesWrittenAlarm')).toMatchObject({
-        Namespace: 'AWS/S3',
-        MetricName: 'PutRequests',
-        Dimensions: [
-          { Name: 'BucketName', Value: { Ref: 'FailedBatchesBucket' } },
-          { Name: 'FilterId', Value: metricsConfiguration?.Id },
-        ],
-        Statistic: 'Sum',
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      });
+      expect(table.KeySchema).toEqual([{ AttributeName: 'alertKey', KeyType: 'HASH' }]);
+      expect(table.GlobalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['byState']);
+      expect(table.SSESpecification?.SSEEnabled).toBe(true);
+    });
+
+    it('publishes to a topic encrypted with its own rotating key, which CloudWatch alarms may use', () => {
+      const topic = propertiesOf<{ KmsMasterKeyId: unknown }>(template, 'AlertTopic');
+      expect(topic.KmsMasterKeyId).toEqual({ Ref: 'AlertTopicKey' });
+      const key = propertiesOf<{ EnableKeyRotation: boolean; KeyPolicy: unknown }>(template, 'AlertTopicKey');
+      expect(key.EnableKeyRotation).toBe(true);
+      expect(JSON.stringify(key.KeyPolicy)).toContain('"Service":"cloudwatch.amazonaws.com"');
+    });
+
+    it.each(['AlertLambdaFunction', 'AlertSweepLambdaFunction'])('tells %s its table, topic and cooldown', (id) => {
+      const variables = propertiesOf<FunctionProperties>(template, id).Environment.Variables;
+      expect(variables.ALERTS_TABLE).toEqual({ Ref: 'AlertsTable' });
+      expect(variables.ALERT_TOPIC_ARN).toEqual({ Ref: 'AlertTopic' });
+      expect(Number(variables.ALERT_COOLDOWN_SECONDS)).toBeGreaterThanOrEqual(0);
+    });
+
+    it.each(['AlertLambdaFunction', 'AlertSweepLambdaFunction'])(
+      'lets %s keep alert state and publish to the alert topic only',
+      (id) => {
+        const statements = statementsOfRoleFor(template, id);
+        expect(scopedActions(statementsForService(statements, 'dynamodb'))).toEqual([
+          'dynamodb:BatchGetItem AlertsTable',
+          'dynamodb:GetItem AlertsTable',
+          'dynamodb:PutItem AlertsTable',
+          'dynamodb:Query AlertsTable/index/byState',
+        ]);
+        expect(scopedActions(statementsForService(statements, 'sns'))).toEqual([
+          `sns:Publish ${JSON.stringify({ Ref: 'AlertTopic' })}`,
+        ]);
+        const onTopicKey = scopedActions(statementsForService(statements, 'kms')).filter((entry) =>
+          entry.endsWith(' AlertTopicKey'),
+        );
+        expect(onTopicKey).toEqual(['kms:Decrypt AlertTopicKey', 'kms:GenerateDataKey AlertTopicKey']);
+      },
+    );
+
+    it('runs the sweep every minute, and it never reads the stream', () => {
+      const rules = resourcesOfType(template, 'AWS::Events::Rule');
+      expect(rules).toHaveLength(1);
+      const properties = rules[0]?.[1].Properties as { ScheduleExpression: string; Targets: { Arn: unknown }[] };
+      expect(properties.ScheduleExpression).toBe('rate(1 minute)');
+      expect(properties.Targets.map((target) => getAttTarget(target.Arn))).toEqual(['AlertSweepLambdaFunction']);
+      expect(statementsForService(statementsOfRoleFor(template, 'AlertSweepLambdaFunction'), 'kinesis')).toEqual([]);
+    });
+  });
+
+  describe('query API and dashboard', () => {
+    it.each(['GET /aggregates', 'GET /alerts'])('routes %s to the query function behind the authorizer', (key) => {
+      const [, route] = findRoute(template, key);
+      expect(route?.Properties?.AuthorizationType).toBe('CUSTOM');
+      expect(route?.Properties?.AuthorizerId).toEqual({ Ref: 'HttpApiAuthorizerProducerAuthorizer' });
+      const integrationId = JSON.stringify(route?.Properties?.Target).match(/"Ref":"(\w+)"/)?.[1] ?? '';
+      const integration = propertiesOf<{ IntegrationUri: unknown }>(template, integrationId);
+      expect(getAttTarget(integration.IntegrationUri)).toBe('QueryLambdaFunction');
+    });
+
+    it('serves the dashboard page at GET / without the authorizer (its API calls carry the token)', () => {
+      const [, route] = findRoute(template, 'GET /');
+      expect(route?.Properties?.AuthorizationType ?? 'NONE').toBe('NONE');
+      const integrationId = JSON.stringify(route?.Properties?.Target).match(/"Ref":"(\w+)"/)?.[1] ?? '';
+      const integration = propertiesOf<{ IntegrationUri: unknown }>(template, integrationId);
+      expect(getAttTarget(integration.IntegrationUri)).toBe('DashboardLambdaFunction');
+    });
+
+    it('lets the query function only query the two tables and their indexes', () => {
+      const statements = statementsOfRoleFor(template, 'QueryLambdaFunction');
+      expect(scopedActions(statementsForService(statements, 'dynamodb'))).toEqual([
+        'dynamodb:Query AggregatesTable',
+        'dynamodb:Query AggregatesTable/index/byHour',
+        'dynamodb:Query AlertsTable',
+        'dynamodb:Query AlertsTable/index/byState',
+      ]);
+      for (const service of ['kinesis', 's3', 'sns', 'kms']) {
+        expect(statementsForService(statements, service), service).toEqual([]);
+      }
+    });
+
+    it('gives the dashboard function no data access at all', () => {
+      const services = statementsOfRoleFor(template, 'DashboardLambdaFunction')
+        .flatMap(actionsOf)
+        .map((action) => action.split(':')[0]);
+      expect([...new Set(services)].sort()).toEqual(['logs', 'xray']);
     });
   });
 
@@ -482,7 +657,12 @@ describe('packaged stack, stage ci with default params', () => {
         'ProducersTableName',
         'IdempotencyTableName',
         'ArchiveBucketName',
-        'FailedBatchesBucketName',
+        'ArchiveFailedBatchesBucketName',
+        'AggregateFailedBatchesBucketName',
+        'AlertFailedBatchesBucketName',
+        'AggregatesTableName',
+        'AlertsTableName',
+        'AlertTopicArn',
       ]),
     );
     expect(template.Outputs?.StreamName?.Value).toEqual({ Ref: 'Stream' });
@@ -523,12 +703,12 @@ describe('packaged stack with --param retentionHours=168', () => {
     await packaged?.cleanup();
   });
 
-  it('derives the archive record age and IteratorAge threshold from the retention', () => {
+  it.each(consumers)('derives the $name record age and IteratorAge threshold from the retention', ({ prefix }) => {
     // CLI params arrive as strings, which CloudFormation accepts for integers.
     expect(Number(propertiesOf<StreamProperties>(template, 'Stream').RetentionPeriodHours)).toBe(168);
-    const mapping = propertiesOf<{ MaximumRecordAgeInSeconds: number }>(template, 'ArchiveEventSourceMapping');
+    const mapping = propertiesOf<{ MaximumRecordAgeInSeconds: number }>(template, `${prefix}EventSourceMapping`);
     expect(mapping.MaximumRecordAgeInSeconds).toBe(167 * 3600);
-    expect(propertiesOf<{ Threshold: number }>(template, 'ArchiveIteratorAgeAlarm').Threshold).toBe(84 * 3600 * 1000);
+    expect(propertiesOf<{ Threshold: number }>(template, `${prefix}IteratorAgeAlarm`).Threshold).toBe(84 * 3600 * 1000);
   });
 });
 
