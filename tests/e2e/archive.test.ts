@@ -1,23 +1,15 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
 import { type LocalRuntime, start } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
-import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
+import { archivedLines, clientsFor, postEvents } from '../helpers/localPipeline.ts';
 
 const KEY = /^(events|errors)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/(shardId-\d+)-(\d+)-(\d+)\.ndjson\.gz$/;
-
-interface Line {
-  kinesis: { shardId: string; sequenceNumber: string };
-  event?: { id: string };
-  reason?: string;
-  data?: string;
-}
 
 let runtime: LocalRuntime;
 let s3: S3Client;
@@ -40,18 +32,6 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-/** Every line of every archived object, with the key it was found under. */
-async function archivedLines(): Promise<Array<{ key: string; line: Line }>> {
-  const found: Array<{ key: string; line: Line }> = [];
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const { Key: key = '' } of listed.Contents ?? []) {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = gunzipSync(await (object.Body?.transformToByteArray() ?? new Uint8Array())).toString('utf8');
-    for (const line of text.trimEnd().split('\n')) found.push({ key, line: JSON.parse(line) as Line });
-  }
-  return found;
-}
-
 describe('the archive consumer in the local pipeline', () => {
   it('archives every posted event exactly once and a malformed stream record under errors/', async () => {
     expect(bucket).not.toBe('');
@@ -68,7 +48,7 @@ describe('the archive consumer in the local pipeline', () => {
     const ids = events.map((event) => event.id as string);
     const lines = await pollUntil(
       async () => {
-        const all = await archivedLines();
+        const all = await archivedLines(s3, bucket);
         const archivedIds = new Set(all.flatMap(({ line }) => (line.event ? [line.event.id] : [])));
         const hasError = all.some(({ line }) => line.data === malformed.toString('base64'));
         return ids.every((id) => archivedIds.has(id)) && hasError ? all : undefined;

@@ -24,8 +24,8 @@ const startRuntime = (ports: Record<string, number> = FREE_PORTS) =>
 /** The ports a runtime got: a restart in the same process keeps them, since handler modules stay loaded. */
 const portsOf = (r: LocalRuntime) => {
   const port = (url: string) => Number(new URL(url).port);
-  const { httpApi, kinesis: k, dynamodb, s3 } = r.endpoints;
-  return { http: port(httpApi), kinesis: port(k), dynamodb: port(dynamodb), s3: port(s3) };
+  const { httpApi, kinesis: k, dynamodb, s3, sns } = r.endpoints;
+  return { http: port(httpApi), kinesis: port(k), dynamodb: port(dynamodb), s3: port(s3), sns: port(sns) };
 };
 
 /** POST /events to the current runtime (it changes on the restart below). */

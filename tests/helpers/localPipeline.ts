@@ -1,6 +1,7 @@
+import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
 
@@ -44,4 +45,88 @@ export async function postEvents(endpoints: LocalEndpoints, body: string | Buffe
   });
   // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the tests
   return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+}
+
+/**
+ * GETs a query API path as a dashboard or script does, following `nextCursor` until the last page,
+ * and returns every item. Fails on any status but 200.
+ *
+ * @example
+ * const aggregates = await getAllPages(endpoints, '/aggregates?type=error');
+ */
+export async function getAllPages<T = Record<string, unknown>>(endpoints: LocalEndpoints, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const url = new URL(path, endpoints.httpApi);
+    if (cursor) url.searchParams.set('cursor', cursor);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${endpoints.token}` } });
+    const body = (await response.json()) as { items?: T[]; nextCursor?: string };
+    if (response.status !== 200)
+      throw new Error(`GET ${url.pathname}${url.search}: ${response.status} ${JSON.stringify(body)}`);
+    items.push(...(body.items ?? []));
+    cursor = body.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** One line of an archived object, with the key it was found under. */
+export interface ArchivedLine {
+  key: string;
+  line: {
+    kinesis: { shardId: string; sequenceNumber: string };
+    event?: { id: string } & Record<string, unknown>;
+    reason?: string;
+    data?: string;
+  };
+}
+
+/**
+ * Every line of every gzip NDJSON object in the bucket (under `prefix`, if given).
+ *
+ * @example
+ * const lines = await archivedLines(s3, endpoints.buckets.ArchiveBucket ?? '');
+ */
+export async function archivedLines(s3: S3Client, bucket: string, prefix?: string): Promise<ArchivedLine[]> {
+  const found: ArchivedLine[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const { Key: key = '' } of page.Contents ?? []) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = gunzipSync(await (object.Body?.transformToByteArray() ?? new Uint8Array())).toString('utf8');
+      for (const line of text.trimEnd().split('\n'))
+        found.push({ key, line: JSON.parse(line) as ArchivedLine['line'] });
+    }
+  }
+  return found;
+}
+
+/**
+ * The records of every failure record Lambda (here: the local event source mapping) wrote to an
+ * S3 on-failure destination, decoded from the payload's base64 `data`.
+ *
+ * @example
+ * const discarded = await failedRecords(s3, endpoints.buckets.AlertFailedBatchesBucket ?? '');
+ */
+export async function failedRecords(
+  s3: S3Client,
+  bucket: string,
+): Promise<Array<{ sequenceNumber: string; data: Buffer }>> {
+  const records: Array<{ sequenceNumber: string; data: Buffer }> = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
+    for (const { Key: key = '' } of page.Contents ?? []) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      // The payload is the invocation event, as a JSON string inside the failure record.
+      const failure = JSON.parse((await object.Body?.transformToString()) ?? '{}') as { payload?: string };
+      const event = JSON.parse(failure.payload ?? '{}') as {
+        Records?: Array<{ kinesis: { sequenceNumber: string; data: string } }>;
+      };
+      for (const record of event.Records ?? []) {
+        records.push({
+          sequenceNumber: record.kinesis.sequenceNumber,
+          data: Buffer.from(record.kinesis.data, 'base64'),
+        });
+      }
+    }
+  }
+  return records;
 }

@@ -1,0 +1,260 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, readPublished } from '../../local/emulators.ts';
+import { type LocalRuntime, start } from '../../local/runtime.ts';
+import { archivedLines, clientsFor, failedRecords, getAllPages, postEvents } from '../helpers/localPipeline.ts';
+
+/**
+ * The whole pipeline through the local runtime, as a user runs it: 5,000 events posted over HTTP
+ * reach the archive, the aggregates and the alerts, each consumer on its own enhanced fan-out
+ * consumer and mapping; invalid records put straight on the stream end in the archive's errors/
+ * and in the other consumers' failure buckets; nothing is counted twice.
+ */
+
+const TYPES = ['page_view', 'click', 'purchase', 'signup'] as const;
+const SOURCES = ['web', 'ios', 'android', 'search', 'checkout', 'billing'] as const;
+const MINUTE = 60_000;
+
+interface PostedEvent {
+  id: string;
+  type: string;
+  source: string;
+  subject: string;
+  time: string;
+  value?: number;
+}
+
+/**
+ * 5,000 events over the last half hour of event time: four ordinary types from six sources, with
+ * values on four events in five, one in ten of them late (15 to 35 minutes old). Plus `error`
+ * events: bursts from `checkout` (7 within 7 s) and `billing` (5 within 10 s), which the shipped
+ * `error-burst` rule (5 from one source within 60 s) must fire on, once each; 4 from `search` and
+ * 6 from `ios` two minutes apart, which it must not.
+ */
+function eventsToPost(now: number): PostedEvent[] {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const errors: PostedEvent[] = [
+    ...Array.from({ length: 7 }, (_, k) => ({ source: 'checkout', time: at(now - 20_000 + k * 1_000) })),
+    ...Array.from({ length: 5 }, (_, k) => ({ source: 'billing', time: at(now - 30_000 + k * 2_000) })),
+    ...Array.from({ length: 4 }, (_, k) => ({ source: 'search', time: at(now - 40_000 + k * 3_000) })),
+    ...Array.from({ length: 6 }, (_, k) => ({ source: 'ios', time: at(now - 12 * MINUTE + k * 2 * MINUTE) })),
+  ].map((error, k) => ({ id: `e2e-error-${k}`, type: 'error', subject: `user-${k}`, value: 1, ...error }));
+  const ordinary = Array.from({ length: 5_000 - errors.length }, (_, i): PostedEvent => {
+    const late = i % 10 === 0;
+    const ageMs = late ? 15 * MINUTE + (i % 20) * MINUTE : (i % 50) * 1_000;
+    return {
+      id: `e2e-${i}`,
+      type: TYPES[i % TYPES.length] as string,
+      source: SOURCES[i % SOURCES.length] as string,
+      subject: `user-${i % 97}`,
+      time: at(now - ageMs),
+      ...(i % 5 === 0 ? {} : { value: (i % 1_000) + 1 }),
+    };
+  });
+  // Errors spread through the posts, not all in one request.
+  const all = [...ordinary];
+  for (const [k, error] of errors.entries()) all.splice((k * 211) % all.length, 0, error);
+  return all;
+}
+
+interface Totals {
+  count: number;
+  valueCount: number;
+  sum: number;
+  min?: number;
+  max?: number;
+}
+
+function totalsBy(events: readonly PostedEvent[], keyOf: (event: PostedEvent) => string): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
+  for (const event of events) {
+    const key = keyOf(event);
+    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
+    entry.count += 1;
+    if (event.value !== undefined) {
+      entry.valueCount += 1;
+      entry.sum += event.value;
+      entry.min = Math.min(entry.min ?? event.value, event.value);
+      entry.max = Math.max(entry.max ?? event.value, event.value);
+    }
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
+interface AggregateView extends Totals {
+  type: string;
+  source?: string;
+  window: string;
+}
+
+/** Folds per-window aggregates of the API into totals per key. */
+function foldWindows(items: readonly AggregateView[], keyOf: (item: AggregateView) => string): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
+    entry.count += item.count;
+    entry.valueCount += item.valueCount;
+    entry.sum += item.sum;
+    if (item.min !== undefined) entry.min = Math.min(entry.min ?? item.min, item.min);
+    if (item.max !== undefined) entry.max = Math.max(entry.max ?? item.max, item.max);
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
+const INVALID_RECORDS = [
+  Buffer.from('{"type":"half a record"'),
+  Buffer.from(JSON.stringify({ source: 'web', note: 'no type, id or time' })),
+  Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
+];
+
+let runtime: LocalRuntime;
+let posted: PostedEvent[];
+let windowRange: string;
+
+beforeAll(async () => {
+  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-pipeline-'));
+  runtime = await start({
+    dataDir: join(localDir, 'data'),
+    endpointsFile: join(localDir, 'endpoints.json'),
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
+    pollIntervalMs: 100,
+    log: () => {},
+  });
+  const now = Date.now();
+  posted = eventsToPost(now);
+  windowRange = `from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 5 * MINUTE).toISOString()}`;
+  for (let offset = 0; offset < posted.length; offset += 500) {
+    const response = await postEvents(runtime.endpoints, JSON.stringify(posted.slice(offset, offset + 500)));
+    expect(response.status, JSON.stringify(response.json)).toBe(200);
+  }
+  const { kinesis } = clientsFor(runtime.endpoints);
+  const put = await kinesis.send(
+    new PutRecordsCommand({
+      StreamName: runtime.endpoints.streamName,
+      Records: INVALID_RECORDS.map((Data, i) => ({ Data, PartitionKey: `invalid-${i}` })),
+    }),
+  );
+  expect(put.FailedRecordCount).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('the local pipeline end to end, 5,000 events', () => {
+  it('archives every valid event exactly once and the invalid records under errors/', async () => {
+    const s3 = clientsFor(runtime.endpoints).s3;
+    const bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
+    const invalidData = INVALID_RECORDS.map((data) => data.toString('base64'));
+    const lines = await pollUntil(
+      async () => {
+        const all = await archivedLines(s3, bucket);
+        const events = all.filter(({ line }) => line.event);
+        const errors = all.filter(({ line }) => line.data && invalidData.includes(line.data));
+        return events.length >= posted.length && errors.length >= invalidData.length ? all : undefined;
+      },
+      { what: 'every event and invalid record archived', timeoutMs: 150_000, intervalMs: 1_000 },
+    );
+    const archivedIds = lines.flatMap(({ line }) => (line.event ? [line.event.id] : []));
+    expect(archivedIds).toHaveLength(posted.length);
+    expect(new Set(archivedIds)).toEqual(new Set(posted.map((event) => event.id)));
+    const errors = lines.filter(({ line }) => line.reason !== undefined);
+    expect(errors.map(({ line }) => line.data).sort()).toEqual([...invalidData].sort());
+    for (const { key } of errors) expect(key).toMatch(/^errors\/year=/);
+  }, 180_000);
+
+  it('keeps aggregates per type and per (type, source) equal to the posted counts, sums, minima and maxima', async () => {
+    const expectedByType = totalsBy(posted, (event) => event.type);
+    const byType = await pollUntil(
+      async () => {
+        const items = await getAllPages<AggregateView>(runtime.endpoints, `/aggregates?${windowRange}&limit=1000`);
+        const totals = foldWindows(items, (item) => item.type);
+        const counted = [...totals.values()].reduce((sum, entry) => sum + entry.count, 0);
+        return counted >= posted.length ? totals : undefined;
+      },
+      { what: 'every event aggregated', timeoutMs: 150_000, intervalMs: 1_000 },
+    );
+    expect(Object.fromEntries(byType)).toEqual(Object.fromEntries(expectedByType));
+
+    const expectedByTypeAndSource = totalsBy(posted, (event) => `${event.type}|${event.source}`);
+    for (const [key, expected] of expectedByTypeAndSource) {
+      const [type, source] = key.split('|') as [string, string];
+      const items = await getAllPages<AggregateView>(
+        runtime.endpoints,
+        `/aggregates?type=${type}&source=${source}&${windowRange}`,
+      );
+      expect(items.every((item) => item.type === type && item.source === source)).toBe(true);
+      expect(foldWindows(items, () => key).get(key), key).toEqual(expected);
+    }
+
+    // Per minute, as the dashboard reads it: late events sit in their own (old) windows.
+    const purchases = await getAllPages<AggregateView>(runtime.endpoints, `/aggregates?type=purchase&${windowRange}`);
+    const expectedWindows = totalsBy(
+      posted.filter((event) => event.type === 'purchase'),
+      (event) => new Date(Math.floor(Date.parse(event.time) / MINUTE) * MINUTE).toISOString(),
+    );
+    expect(new Map(purchases.map((item) => [item.window, item.count]))).toEqual(
+      new Map([...expectedWindows].map(([window, totals]) => [window, totals.count])),
+    );
+  }, 180_000);
+
+  it('fires error-burst exactly once per offending source, notifies once, and lists it in the query API', async () => {
+    const topicArn = runtime.endpoints.topics.AlertTopic ?? '';
+    const topicName = topicArn.split(':').at(-1) ?? '';
+    const firing = await pollUntil(
+      async () => {
+        const items = await getAllPages<{ ruleId: string; group: string; state: string }>(
+          runtime.endpoints,
+          '/alerts?state=firing',
+        );
+        const bursts = items.filter((item) => item.ruleId === 'error-burst');
+        return bursts.length >= 2 ? bursts : undefined;
+      },
+      { what: 'error-burst firing for checkout and billing', timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+    expect(firing.map((alert) => alert.group).sort()).toEqual(['billing', 'checkout']);
+
+    const notifications = (await readPublished(runtime.endpoints.snsSinkDir, topicName)).map((published) => ({
+      attributes: published.messageAttributes,
+      body: JSON.parse(published.message) as { ruleId: string; group: string; state: string },
+    }));
+    const fired = notifications.filter(({ body }) => body.ruleId === 'error-burst' && body.state === 'firing');
+    expect(fired.map(({ body }) => body.group).sort()).toEqual(['billing', 'checkout']);
+    expect(fired[0]?.attributes).toMatchObject({
+      rule: { dataType: 'String', value: 'error-burst' },
+      severity: { dataType: 'String', value: 'critical' },
+    });
+    expect(notifications.every(({ body }) => body.ruleId === 'error-burst')).toBe(true);
+  }, 150_000);
+
+  it('puts the invalid records in the aggregate and alert failure buckets, with their payload, and none of the archive', async () => {
+    const s3 = clientsFor(runtime.endpoints).s3;
+    for (const bucketId of ['AggregateFailedBatchesBucket', 'AlertFailedBatchesBucket']) {
+      const bucket = runtime.endpoints.buckets[bucketId] ?? '';
+      const discarded = await pollUntil(
+        async () => {
+          const records = await failedRecords(s3, bucket);
+          const found = INVALID_RECORDS.filter((invalid) => records.some((record) => record.data.equals(invalid)));
+          return found.length === INVALID_RECORDS.length ? records : undefined;
+        },
+        { what: `the invalid records in ${bucketId}`, timeoutMs: 120_000, intervalMs: 1_000 },
+      );
+      expect(discarded.length, bucketId).toBeGreaterThanOrEqual(INVALID_RECORDS.length);
+    }
+    expect(await failedRecords(s3, runtime.endpoints.buckets.ArchiveFailedBatchesBucket ?? '')).toEqual([]);
+  }, 150_000);
+
+  it('counts nothing twice after the retries of the invalid records have run out', async () => {
+    const items = await getAllPages<AggregateView>(runtime.endpoints, `/aggregates?${windowRange}&limit=1000`);
+    const counted = items.reduce((sum, item) => sum + item.count, 0);
+    expect(counted).toBe(posted.length);
+    const alerts = await getAllPages<{ ruleId: string; firedCount: number }>(runtime.endpoints, '/alerts');
+    expect(alerts.filter((alert) => alert.ruleId === 'error-burst').map((alert) => alert.firedCount)).toEqual([1, 1]);
+  });
+});
