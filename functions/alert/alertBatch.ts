@@ -2,7 +2,6 @@ import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powerto
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { AlertItem } from '../../shared/alerts/alertItem.ts';
 import { mapConcurrent } from '../../shared/async/mapConcurrent.ts';
 import { logger, metrics } from '../../shared/observability/powertools.ts';
 import { type AlertTable, readAlerts } from './alertTable.ts';
@@ -74,13 +73,11 @@ async function updateGroups(
 ): Promise<Map<string, Error>> {
   const failed = new Map<string, Error>();
   if (groups.length === 0) return failed;
+  // An alert the batch read could not cover (left out of `stored`) is read on its own by updateAlert.
   const stored = await readAlerts(
     deps.table,
     groups.map((group) => group.alertKey),
-  ).catch((error: unknown) => {
-    logger.warn('batch read of alerts failed; each alert is read on its own', { error });
-    return new Map<string, AlertItem | undefined>();
-  });
+  );
   const context = { now: writer.now, defaultCooldownSeconds: deps.defaultCooldownSeconds };
   await mapConcurrent(groups, UPDATE_CONCURRENCY, async (group) => {
     const prefetched = stored.has(group.alertKey) ? { item: stored.get(group.alertKey) } : undefined;

@@ -1,15 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BatchGetCommand,
+  type BatchGetCommand,
   type BatchGetCommandOutput,
   GetCommand,
   type GetCommandOutput,
-  PutCommand,
+  type PutCommand,
   type PutCommandOutput,
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { type AlertItem, type AlertState, BY_STATE_INDEX } from '../../shared/alerts/alertItem.ts';
+import { batchGetConsistent, isConditionalCheckFailed, putIfVersion } from '../../shared/aws/versionedItems.ts';
 
 /** What the alert functions need of a DynamoDB document client (the shared one, or a wrapper in tests). */
 export interface AlertTableClient {
@@ -24,40 +24,20 @@ export interface AlertTable {
   tableName: string;
 }
 
-/** BatchGetItem takes at most 100 keys per call. */
-const BATCH_GET_MAX_KEYS = 100;
-const BATCH_GET_ATTEMPTS = 4;
-const BATCH_GET_BASE_DELAY_MS = 25;
-
 /**
- * Reads many alert items with strongly consistent BatchGetItem calls, asking again for
- * `UnprocessedKeys` with jittered backoff. Maps every key to its item or `undefined` (no item yet);
- * a key still unprocessed after the last attempt is left out: read it with `readAlert`.
+ * Reads many alert items with `batchGetConsistent`. Maps each key to its item, or to `undefined`
+ * when there is none yet; a key missing from the map could not be read (still unprocessed, or its
+ * call failed): read it with `readAlert`.
  *
  * @example
  * const stored = await readAlerts(table, ['error-burst#source=checkout']);
  */
-export async function readAlerts(
-  table: AlertTable,
-  keys: readonly string[],
-): Promise<Map<string, AlertItem | undefined>> {
-  const found = new Map<string, AlertItem | undefined>();
-  for (let start = 0; start < keys.length; start += BATCH_GET_MAX_KEYS) {
-    let pending = keys.slice(start, start + BATCH_GET_MAX_KEYS).map((key) => ({ alertKey: key }));
-    for (let attempt = 1; attempt <= BATCH_GET_ATTEMPTS && pending.length > 0; attempt += 1) {
-      if (attempt > 1) await sleep(Math.random() * BATCH_GET_BASE_DELAY_MS * 2 ** (attempt - 2));
-      const output = await table.client.send(
-        new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of output.Responses?.[table.tableName] ?? []) found.set(String(item.alertKey), item as AlertItem);
-      const unprocessed = (output.UnprocessedKeys?.[table.tableName]?.Keys ?? []).map((key) => String(key.alertKey));
-      for (const { alertKey } of pending)
-        if (!found.has(alertKey) && !unprocessed.includes(alertKey)) found.set(alertKey, undefined);
-      pending = unprocessed.map((alertKey) => ({ alertKey }));
-    }
-  }
-  return found;
-}
+export const readAlerts = (table: AlertTable, keys: readonly string[]): Promise<Map<string, AlertItem | undefined>> =>
+  batchGetConsistent<AlertItem>(
+    table,
+    keys.map((alertKey) => ({ alertKey })),
+    (key) => String(key.alertKey),
+  );
 
 /**
  * One strongly consistent read.
@@ -80,21 +60,8 @@ export async function readAlert(table: AlertTable, key: string): Promise<AlertIt
  * @example
  * await putAlert(table, evaluation.item, stored?.version);
  */
-export async function putAlert(table: AlertTable, item: AlertItem, readVersion: number | undefined): Promise<void> {
-  await table.client.send(
-    new PutCommand({
-      TableName: table.tableName,
-      Item: item,
-      ...(readVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(alertKey)' }
-        : {
-            ConditionExpression: '#version = :readVersion',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':readVersion': readVersion },
-          }),
-    }),
-  );
-}
+export const putAlert = (table: AlertTable, item: AlertItem, readVersion: number | undefined): Promise<void> =>
+  putIfVersion(table, 'alertKey', item, readVersion);
 
 /**
  * Marks the item's pending notification sent, if the item is still at its `version` (a writer that
@@ -153,6 +120,5 @@ export async function queryByState(
   return items;
 }
 
-/** The error DynamoDB answers a failed condition with (lib-dynamodb passes the service error through). */
-export const isConditionalCheckFailed = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+/** Whether a put lost the race (see `shared/aws/versionedItems.ts`). */
+export { isConditionalCheckFailed };
