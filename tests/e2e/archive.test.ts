@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
-import { type LocalRuntime, start } from '../../local/runtime.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
-import { archivedLines, clientsFor, postEvents } from '../helpers/localPipeline.ts';
+import { archivedLines, clientsFor, postEvents, startTestPipeline } from '../helpers/localPipeline.ts';
 
 const KEY = /^(events|errors)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/(shardId-\d+)-(\d+)-(\d+)\.ndjson\.gz$/;
 
@@ -16,14 +13,7 @@ let s3: S3Client;
 let bucket: string;
 
 beforeAll(async () => {
-  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-archive-'));
-  runtime = await start({
-    dataDir: join(localDir, 'data'),
-    endpointsFile: join(localDir, 'endpoints.json'),
-    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
-    pollIntervalMs: 100,
-    log: () => {},
-  });
+  runtime = await startTestPipeline('archive');
   s3 = clientsFor(runtime.endpoints).s3;
   bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
 });

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
-import { type LocalRuntime, start } from '../../local/runtime.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
-import { postEvents } from '../helpers/localPipeline.ts';
+import { postEvents, startTestPipeline } from '../helpers/localPipeline.ts';
 
 /**
  * The dashboard in a real browser against the whole local pipeline: events posted over HTTP go
@@ -27,14 +26,7 @@ let browser: Browser;
 
 describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-dashboard-'));
-    runtime = await start({
-      dataDir: join(localDir, 'data'),
-      endpointsFile: join(localDir, 'endpoints.json'),
-      ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0 },
-      pollIntervalMs: 100,
-      log: () => {},
-    });
+    runtime = await startTestPipeline('dashboard');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

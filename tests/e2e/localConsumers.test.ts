@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
-import { type LocalRuntime, start } from '../../local/runtime.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
 import { anEvent } from '../helpers/events.ts';
-import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
+import { clientsFor, postEvents, startTestPipeline } from '../helpers/localPipeline.ts';
 
 const RECORDER_RESOURCES = 'tests/fixtures/recorder.resources.json';
 
@@ -24,15 +21,7 @@ let runtime: LocalRuntime;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-consumers-'));
-  runtime = await start({
-    dataDir: join(localDir, 'data'),
-    endpointsFile: join(localDir, 'endpoints.json'),
-    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
-    pollIntervalMs: 100,
-    extraResources,
-    log: (line) => lines.push(line),
-  });
+  runtime = await startTestPipeline('consumers', { extraResources, log: (line) => lines.push(line) });
 });
 
 afterAll(async () => {

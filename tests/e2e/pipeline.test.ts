@@ -1,11 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, readPublished } from '../../local/emulators.ts';
-import { type LocalRuntime, start } from '../../local/runtime.ts';
-import { archivedLines, clientsFor, failedRecords, getAllPages, postEvents } from '../helpers/localPipeline.ts';
+import type { LocalRuntime } from '../../local/runtime.ts';
+import {
+  archivedLines,
+  clientsFor,
+  failedRecords,
+  getAllPages,
+  postEvents,
+  startTestPipeline,
+} from '../helpers/localPipeline.ts';
 
 /**
  * The whole pipeline through the local runtime, as a user runs it: 5,000 events posted over HTTP
@@ -118,14 +122,7 @@ let posted: PostedEvent[];
 let windowRange: string;
 
 beforeAll(async () => {
-  const localDir = await mkdtemp(join(tmpdir(), 'kp-e2e-pipeline-'));
-  runtime = await start({
-    dataDir: join(localDir, 'data'),
-    endpointsFile: join(localDir, 'endpoints.json'),
-    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
-    pollIntervalMs: 100,
-    log: () => {},
-  });
+  runtime = await startTestPipeline('pipeline');
   const now = Date.now();
   posted = eventsToPost(now);
   windowRange = `from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 5 * MINUTE).toISOString()}`;

@@ -1,9 +1,36 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
+import { type LocalRuntime, type LocalRuntimeOptions, start } from '../../local/runtime.ts';
+
+/**
+ * Starts the whole local pipeline for a test file: data and endpoints in a fresh temporary folder,
+ * every port free (tests run in parallel, and `npm start` may be running too), shards polled every
+ * 100 ms, logs discarded unless `options.log` says otherwise.
+ *
+ * @example
+ * const runtime = await startTestPipeline('archive');
+ */
+export async function startTestPipeline(
+  name: string,
+  options: Omit<LocalRuntimeOptions, 'dataDir' | 'endpointsFile' | 'ports'> = {},
+): Promise<LocalRuntime> {
+  const localDir = await mkdtemp(join(tmpdir(), `kp-e2e-${name}-`));
+  return start({
+    dataDir: join(localDir, 'data'),
+    endpointsFile: join(localDir, 'endpoints.json'),
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
+    pollIntervalMs: 100,
+    log: () => {},
+    ...options,
+  });
+}
 
 /**
  * AWS clients for a running local pipeline, as a user's tools would build them from endpoints.json.

@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -12,7 +12,7 @@ import { type AggregateItem, aggregateKey, BY_HOUR_INDEX, windowStart } from '..
 import { aKinesisBatch, aPipelineRecordBytes } from '../helpers/kinesisEvents.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
-import { createStream } from '../helpers/resources.ts';
+import { createAggregatesTable as createAggregatesTableIn, createStream } from '../helpers/resources.ts';
 
 const STREAM = 'aggregate-it';
 const HANDLER_TABLE = 'aggregates-it';
@@ -42,34 +42,8 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-/** The table as serverless.yml declares it (dynalite has no TTL, so `expiresAt` is not switched on). */
-async function createAggregatesTable(name: string): Promise<void> {
-  await dynamoDb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'window', AttributeType: 'S' },
-        { AttributeName: 'hour', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'window', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: BY_HOUR_INDEX,
-          KeySchema: [
-            { AttributeName: 'hour', KeyType: 'HASH' },
-            { AttributeName: 'window', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-}
+/** The table as serverless.yml declares it. */
+const createAggregatesTable = (name: string) => createAggregatesTableIn(dynamoDb, name);
 
 let tables = 0;
 async function aNewTable(): Promise<string> {

@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, type PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent, ScheduledEvent } from 'aws-lambda';
@@ -12,6 +12,7 @@ import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import type { AlertItem, AlertMessage } from '../../shared/alerts/alertItem.ts';
 import { aKinesisBatch, aPipelineRecordBytes, sequence } from '../helpers/kinesisEvents.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
+import { createAlertsTable as createAlertsTableIn } from '../helpers/resources.ts';
 
 const TOPIC = 'alerts-it';
 const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -53,28 +54,7 @@ afterAll(async () => {
 async function createAlertsTable(): Promise<string> {
   tables += 1;
   const name = `alerts-it-${tables}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'alertKey', AttributeType: 'S' },
-        { AttributeName: 'state', AttributeType: 'S' },
-        { AttributeName: 'changedAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'alertKey', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byState',
-          KeySchema: [
-            { AttributeName: 'state', KeyType: 'HASH' },
-            { AttributeName: 'changedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await createAlertsTableIn(dynamodb, name);
   return name;
 }
 

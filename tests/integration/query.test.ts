@@ -1,4 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
@@ -6,6 +6,7 @@ import { type AggregateItem, aggregateKey, hourOf } from '../../shared/aggregate
 import { type AlertItem, alertKey } from '../../shared/alerts/alertItem.ts';
 import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
+import { createAggregatesTable, createAlertsTable } from '../helpers/resources.ts';
 
 const AGGREGATES = 'query-it-aggregates';
 const ALERTS = 'query-it-alerts';
@@ -73,53 +74,8 @@ async function putAll(table: string, items: object[]): Promise<void> {
 }
 
 async function createTables(client: DynamoDBClient): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: AGGREGATES,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'window', AttributeType: 'S' },
-        { AttributeName: 'hour', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'window', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byHour',
-          KeySchema: [
-            { AttributeName: 'hour', KeyType: 'HASH' },
-            { AttributeName: 'window', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: ALERTS,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'alertKey', AttributeType: 'S' },
-        { AttributeName: 'state', AttributeType: 'S' },
-        { AttributeName: 'changedAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'alertKey', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byState',
-          KeySchema: [
-            { AttributeName: 'state', KeyType: 'HASH' },
-            { AttributeName: 'changedAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await createAggregatesTable(client, AGGREGATES);
+  await createAlertsTable(client, ALERTS);
 }
 
 /** A stored aggregate as the aggregate consumer writes it, internals included. */

@@ -1,32 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { applyMatches, resolveIfCleared } from '../../functions/alert/evaluateAlert.ts';
-import { type AlertRule, parseRules } from '../../functions/alert/rules/ruleSchema.ts';
+import type { AlertRule } from '../../functions/alert/rules/ruleSchema.ts';
 import { type AlertItem, alertKey, type RecentMatch } from '../../shared/alerts/alertItem.ts';
+import { errorBurstRule, rulesOf } from '../helpers/alertRules.ts';
 
-const [errorBurst, largeValue] = parseRules({
-  version: 1,
-  rules: [
-    {
-      id: 'error-burst',
-      description: 'errors',
-      kind: 'rate',
-      severity: 'critical',
-      groupBy: 'source',
-      match: { type: 'error' },
-      threshold: 5,
-      windowSeconds: 60,
-    },
-    {
-      id: 'large-value',
-      description: 'large values',
-      kind: 'event',
-      severity: 'warning',
-      groupBy: 'source',
-      match: { value: { gt: 1e6 } },
-      windowSeconds: 300,
-      cooldownSeconds: 900,
-    },
-  ],
+const [errorBurst, largeValue] = rulesOf(errorBurstRule, {
+  id: 'large-value',
+  description: 'large values',
+  kind: 'event',
+  severity: 'warning',
+  groupBy: 'source',
+  match: { value: { gt: 1e6 } },
+  windowSeconds: 300,
+  cooldownSeconds: 900,
 }) as [AlertRule, AlertRule];
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');

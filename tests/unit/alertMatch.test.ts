@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { groupOf, matchesPredicate } from '../../functions/alert/matchRule.ts';
 import { planAlerts } from '../../functions/alert/planAlerts.ts';
-import { type AlertRule, parseRules } from '../../functions/alert/rules/ruleSchema.ts';
+import type { AlertRule } from '../../functions/alert/rules/ruleSchema.ts';
 import { type PipelineRecord, pipelineRecordSchema } from '../../shared/events/eventSchema.ts';
+import { errorBurstRule, rulesOf } from '../helpers/alertRules.ts';
 import { aKinesisBatch, aPipelineRecordBytes, sequence } from '../helpers/kinesisEvents.ts';
 
 function aRecord(overrides: Partial<PipelineRecord> = {}): PipelineRecord {
@@ -20,29 +21,14 @@ function aRecord(overrides: Partial<PipelineRecord> = {}): PipelineRecord {
   });
 }
 
-const [errorBurst, bySubject] = parseRules({
-  version: 1,
-  rules: [
-    {
-      id: 'error-burst',
-      description: 'errors',
-      kind: 'rate',
-      severity: 'critical',
-      groupBy: 'source',
-      match: { type: 'error' },
-      threshold: 5,
-      windowSeconds: 60,
-    },
-    {
-      id: 'big-purchase',
-      description: 'big purchases per user',
-      kind: 'event',
-      severity: 'info',
-      groupBy: 'subject',
-      match: { type: 'purchase', value: { gt: 500 } },
-      windowSeconds: 60,
-    },
-  ],
+const [errorBurst, bySubject] = rulesOf(errorBurstRule, {
+  id: 'big-purchase',
+  description: 'big purchases per user',
+  kind: 'event',
+  severity: 'info',
+  groupBy: 'subject',
+  match: { type: 'purchase', value: { gt: 500 } },
+  windowSeconds: 60,
 }) as [AlertRule, AlertRule];
 
 describe('matchesPredicate', () => {

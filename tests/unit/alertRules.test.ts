@@ -6,18 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { AlertRulesError } from '../../functions/alert/errors.ts';
 import { loadRules } from '../../functions/alert/rules/loadRules.ts';
 import { parseRules, ruleProblems } from '../../functions/alert/rules/ruleSchema.ts';
+import { errorBurstRule, rulesDocument } from '../helpers/alertRules.ts';
 
-const errorBurst = {
-  id: 'error-burst',
-  description: 'At least 5 errors from one source within 60 s.',
-  kind: 'rate',
-  severity: 'critical',
-  groupBy: 'source',
-  match: { type: 'error' },
-  threshold: 5,
-  windowSeconds: 60,
-};
-const documentOf = (...rules: unknown[]) => ({ version: 1, rules });
+const errorBurst = errorBurstRule;
+const documentOf = rulesDocument;
 
 describe('alert rule schema', () => {
   it('ships the error-burst rule the tests rely on, and an event rule typical test events never match', () => {
