@@ -19,12 +19,12 @@ export interface ArchiveDependencies {
  *
  * - Everything written: no failures; Lambda moves past the batch.
  * - Any object not written: every record of the batch is reported, its first one included, and the
- *   invoke itself succeeds (`throwOnFullBatchFailure: false`). Lambda then retries from the first
- *   record, which is the same batch cut the same way, so it writes to the same keys: the object
- *   that was written is overwritten with the same bytes instead of a second object holding the
- *   same records under other keys. Reporting only the failed object's records would make Lambda
- *   resend everything after the lowest of them as a new, shorter batch, under new keys; failing
- *   the invoke would make it bisect the batch, with the same effect.
+ *   invoke itself succeeds (`throwOnFullBatchFailure: false`). Lambda retries from the first record:
+ *   the same batch, so the same keys, and the object that was written is overwritten with the same
+ *   bytes. (Reporting only the failed object's records would have Lambda resend the rest of the
+ *   batch from the lowest of them, a new cut.) Should Lambda cut the retry differently anyway (it
+ *   bisects a batch after a timeout or crash, and may split a batch whose first record failed),
+ *   `writeArchive` removes the earlier cut once the new one is written: no record is archived twice.
  * - After `MaximumRetryAttempts` the batch goes, payload included, to the S3 on-failure
  *   destination. Data is never dropped silently.
  *

@@ -2,7 +2,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { decodeRecord } from '../../shared/consumers/decodeRecord.ts';
 import { kinesisMetadata } from '../../shared/consumers/kinesisMetadata.ts';
 import type { PipelineRecord } from '../../shared/events/eventSchema.ts';
-import { type ArchivePrefix, archiveKey } from './archiveKey.ts';
+import { type ArchivePrefix, archiveKey, sameStartPrefix } from './archiveKey.ts';
 
 /** The Kinesis metadata kept on every archived line. */
 export interface ArchivedKinesis {
@@ -30,6 +30,8 @@ export interface ArchivedErrorLine {
 export interface ArchiveObject {
   prefix: ArchivePrefix;
   key: string;
+  /** Objects under this prefix other than `key` are earlier cuts of a batch starting at the same record. */
+  sameStartPrefix: string;
   lines: string[];
   sequenceNumbers: string[];
 }
@@ -56,8 +58,8 @@ export function planArchive(records: readonly KinesisStreamRecord[]): ArchiveObj
     firstArrivalMs: start.arrivalMs,
   };
   const objects = {
-    events: { prefix: 'events' as const, key: archiveKey('events', batch), lines: [], sequenceNumbers: [] },
-    errors: { prefix: 'errors' as const, key: archiveKey('errors', batch), lines: [], sequenceNumbers: [] },
+    events: objectFor('events', batch),
+    errors: objectFor('errors', batch),
   } satisfies Record<ArchivePrefix, ArchiveObject>;
   for (const record of records) {
     const { shardId, sequenceNumber, partitionKey, arrivalMs } = kinesisMetadata(record);
@@ -71,6 +73,14 @@ export function planArchive(records: readonly KinesisStreamRecord[]): ArchiveObj
   }
   return [objects.events, objects.errors].filter((object) => object.lines.length > 0);
 }
+
+const objectFor = (prefix: ArchivePrefix, batch: Parameters<typeof archiveKey>[1]): ArchiveObject => ({
+  prefix,
+  key: archiveKey(prefix, batch),
+  sameStartPrefix: sameStartPrefix(prefix, batch),
+  lines: [],
+  sequenceNumbers: [],
+});
 
 /** NDJSON: one JSON document per line, each line ended by a newline. */
 export function ndjson(lines: readonly string[]): string {

@@ -501,14 +501,23 @@ describe('packaged stack, stage ci with default params', () => {
       expect(variables.ARCHIVE_BUCKET).toEqual({ Ref: 'ArchiveBucket' });
     });
 
-    it('lets the role put objects under events/ and errors/ of the archive and use no table or topic', () => {
+    it('lets the role put, list and delete objects only under events/ and errors/ of the archive, and use no table or topic', () => {
       const statements = statementsOfRoleFor(template, archiveFunction);
       expect(scopedActions(statementsForService(statements, 's3'))).toEqual([
+        's3:DeleteObject ArchiveBucket/errors/*',
+        's3:DeleteObject ArchiveBucket/events/*',
+        's3:ListBucket ArchiveBucket',
         's3:ListBucket ArchiveFailedBatchesBucket',
         's3:PutObject ArchiveBucket/errors/*',
         's3:PutObject ArchiveBucket/events/*',
         's3:PutObject ArchiveFailedBatchesBucket/*',
       ]);
+      const listArchive = statements.find(
+        (owned) => actionsOf(owned).includes('s3:ListBucket') && arnOf(owned.statement.Resource) === 'ArchiveBucket',
+      );
+      expect((listArchive?.statement as { Condition?: unknown } | undefined)?.Condition).toEqual({
+        StringLike: { 's3:prefix': ['events/*', 'errors/*'] },
+      });
       expect(statementsForService(statements, 'dynamodb')).toEqual([]);
       expect(statementsForService(statements, 'sns')).toEqual([]);
     });
