@@ -63,8 +63,20 @@ export function applyMatches(
       transition = 'fired';
     }
   }
-  if (added.length === 0 && transition === undefined) return { item: base, changed: false };
+  // Matches trimmed from the item before and delivered again are "added" by the merge and trimmed
+  // again: only a real difference is written, so a redelivered batch writes nothing.
+  if (transition === undefined && !differs(item, base)) return { item: base, changed: false };
   return { item: stamp(item, context.now), changed: true, ...(transition ? { transition } : {}) };
+}
+
+/** Whether evaluating changed anything stored (state changes are transitions, checked apart). */
+function differs(item: AlertItem, base: AlertItem): boolean {
+  return (
+    item.severity !== base.severity ||
+    item.coveredThrough !== base.coveredThrough ||
+    item.recent.length !== base.recent.length ||
+    item.recent.some((match, i) => match.id !== base.recent[i]?.id || match.t !== base.recent[i]?.t)
+  );
 }
 
 /**
@@ -72,7 +84,8 @@ export function applyMatches(
  * its matches have an event time after now − windowSeconds, and it has been firing for at least
  * windowSeconds (so an alert raised by late events does not resolve in the same breath). An alert
  * whose rule was removed from the rules file resolves at once. Resolution sets
- * `notification: 'pending'`, like firing.
+ * `notification: 'pending'`, like firing, and moves `coveredThrough` up to the resolution time: a
+ * match with an earlier event time can no longer start a new episode.
  *
  * @example
  * const { transition } = resolveIfCleared(item, rule, { now: Date.now(), defaultCooldownSeconds: 300 });
@@ -87,7 +100,17 @@ export function resolveIfCleared(item: AlertItem, rule: AlertRule | undefined, c
     if (stillFiring) return { item, changed: false };
   }
   const at = new Date(context.now).toISOString();
-  const resolved: AlertItem = { ...item, state: 'resolved', resolvedAt: at, changedAt: at, notification: 'pending' };
+  // Events from before the resolution belong to the episode that just ended: arriving late (from a
+  // lagging shard, or a retry of a batch that failed) they must not start a new one.
+  const coveredThrough = Math.max(item.coveredThrough ?? context.now, context.now);
+  const resolved: AlertItem = {
+    ...item,
+    state: 'resolved',
+    resolvedAt: at,
+    changedAt: at,
+    notification: 'pending',
+    coveredThrough,
+  };
   return { item: stamp(resolved, context.now), changed: true, transition: 'resolved' };
 }
 
