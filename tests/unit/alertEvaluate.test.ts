@@ -122,6 +122,32 @@ describe('applyMatches', () => {
     expect(transitions).toEqual(['fired', 'resolved', undefined, undefined]);
   });
 
+  it('writes nothing when matches it has already trimmed away are delivered again', () => {
+    const old = [0, 1, 2];
+    const { item } = run(errorBurst, [
+      { at: 2, events: old },
+      { at: 400, events: [400] },
+    ]);
+    expect(item.recent.map((m) => m.id)).toEqual(['e@400']);
+    const again = applyMatches(
+      item,
+      { alertKey: item.alertKey, rule: errorBurst, group: 'shop', matches: old.map((s) => match(s)) },
+      context(401),
+    );
+    expect(again).toEqual({ item, changed: false });
+  });
+
+  it('starts no new episode for matches from before a resolution that arrive after it (late shard, retry)', () => {
+    const { transitions, item } = run(errorBurst, [
+      { at: 4, events: [0, 1, 2, 3, 4] },
+      { at: 70, events: [] },
+      // Past the cooldown, five more matches arrive, all with event times before the resolution.
+      { at: 400, events: [50, 51, 52, 53, 54] },
+    ]);
+    expect(transitions).toEqual(['fired', 'resolved', undefined]);
+    expect(item).toMatchObject({ state: 'resolved', firedCount: 1 });
+  });
+
   it('uses the rule cooldown over the default one', () => {
     const { transitions } = run(largeValue, [
       { at: 0, events: [0] },
