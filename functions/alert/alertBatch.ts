@@ -36,8 +36,9 @@ const UPDATE_CONCURRENCY = 8;
  * - A record fails when the update of any alert it matched failed; Lambda delivers it again from
  *   there, and merging by event id makes that redelivery count nothing twice.
  *
- * Then it sweeps (resolutions, pending notifications; failures logged, not the batch's). Records
- * are reported in shard order (`processInParallel: false`).
+ * Then it sweeps (resolutions, pending notifications; failures logged, not the batch's), at most
+ * every BATCH_SWEEP_INTERVAL_MS per container unless its own publish failed. Records are reported
+ * in shard order (`processInParallel: false`).
  *
  * @example
  * export const handler = (event, context) => alertBatch(event, context, deps);
@@ -53,16 +54,40 @@ export async function alertBatch(
   metrics.addMetric('AlertInvalidRecords', MetricUnit.Count, plan.invalid.size);
   const writer = alertWriter(deps, deps.now());
   const failed = await updateGroups(plan.groups, deps, writer);
-  try {
-    await sweepAlerts(deps, { ...writer, now: deps.now() });
-  } catch (error) {
-    logger.error('sweep after the batch failed; the scheduled sweep tries again', { error });
+  if (sweepDue(deps, writer)) {
+    try {
+      await sweepAlerts(deps, { ...writer, now: deps.now() });
+    } catch (error) {
+      logger.error('sweep after the batch failed; the scheduled sweep tries again', { error });
+    }
   }
   const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
     const error = plan.invalid.get(record.kinesis.sequenceNumber) ?? failed.get(record.kinesis.sequenceNumber);
     if (error) throw error;
   };
   return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+}
+
+/**
+ * How often a warm container sweeps after a batch. Every shard's invocations sweep, and a sweep
+ * reads every firing alert: once per batch would cost shards × firing alerts reads per second. The
+ * scheduled sweep covers the rest of the minute.
+ */
+export const BATCH_SWEEP_INTERVAL_MS = 15_000;
+
+const lastSweep = new WeakMap<AlertDependencies, number>();
+
+/**
+ * After a batch, sweep when this invocation left one of its own notifications unpublished (retry it
+ * now rather than after the lease), or when this container has not swept for a while.
+ */
+function sweepDue(deps: AlertDependencies, writer: AlertWriter): boolean {
+  const now = deps.now();
+  const unpublished = [...writer.owned].some((id) => !writer.published.has(id));
+  const last = lastSweep.get(deps);
+  if (!unpublished && last !== undefined && now - last < BATCH_SWEEP_INTERVAL_MS && now >= last) return false;
+  lastSweep.set(deps, now);
+  return true;
 }
 
 /** Updates every touched alert; returns the error of every record whose alert update failed. */

@@ -25,6 +25,17 @@ export interface AlertPlan {
 }
 
 /**
+ * How far ahead of its arrival an event's own time is believed. Rules work in event time, and a
+ * match far in the future (a producer's clock set wrong) would otherwise stay "within the window"
+ * for ever: its alert would never resolve, and never fire again for that group.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The event time a rule sees: the event's `time`, but no later than its arrival plus the skew. */
+const matchTime = (event: { time: string; receivedAt: string }) =>
+  Math.min(Date.parse(event.time), Date.parse(event.receivedAt) + MAX_CLOCK_SKEW_MS);
+
+/**
  * Decodes a batch and evaluates every rule's predicate on every valid record, pre-aggregated per
  * (rule, group) so the batch costs one read and at most one write per touched alert item. Pure: no
  * I/O, same input same plan.
@@ -47,7 +58,7 @@ export function planAlerts(records: readonly KinesisStreamRecord[], rules: reado
       invalid.set(sequenceNumber, error);
       continue;
     }
-    const match = { id: event.id, t: Date.parse(event.time) };
+    const match = { id: event.id, t: matchTime(event) };
     for (const rule of rules) {
       const group = groupOf(event, rule);
       if (group === undefined || !matchesPredicate(event, rule.match)) continue;

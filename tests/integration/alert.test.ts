@@ -25,6 +25,7 @@ let documents: DynamoDBDocumentClient;
 let snsClient: SNSClient;
 let topicArn: string;
 let alertBatch: typeof import('../../functions/alert/alertBatch.ts').alertBatch;
+let BATCH_SWEEP_INTERVAL_MS: number;
 let sweepAlerts: typeof import('../../functions/alert/sweepAlerts.ts').sweepAlerts;
 let alertWriter: typeof import('../../functions/alert/updateAlert.ts').alertWriter;
 let PENDING_LEASE_MS: number;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   documents = clients.dynamoDbDocumentClient();
   snsClient = clients.snsClient();
   topicArn = (await snsClient.send(new CreateTopicCommand({ Name: TOPIC }))).TopicArn ?? '';
-  ({ alertBatch } = await import('../../functions/alert/alertBatch.ts'));
+  ({ alertBatch, BATCH_SWEEP_INTERVAL_MS } = await import('../../functions/alert/alertBatch.ts'));
   ({ sweepAlerts } = await import('../../functions/alert/sweepAlerts.ts'));
   ({ alertWriter, PENDING_LEASE_MS } = await import('../../functions/alert/updateAlert.ts'));
 });
@@ -322,6 +323,30 @@ describe('alert consumer against dynalite and the local SNS endpoint', () => {
     // Nothing pending is left for a later sweep to publish again (it only resolves the alert).
     await sweepAlerts(h.deps, alertWriter(h.deps, at(60) + PENDING_LEASE_MS));
     expect((await notificationsFor('held')).map((m) => m.state)).toEqual(['firing', 'resolved']);
+  });
+
+  it('sweeps after a batch at most every BATCH_SWEEP_INTERVAL_MS per container', async () => {
+    const h = await harness(60);
+    let queries = 0;
+    const client = h.deps.table.client;
+    h.deps.table = {
+      ...h.deps.table,
+      client: {
+        send: ((command: Parameters<AlertTableClient['send']>[0]) => {
+          if (command instanceof QueryCommand) queries += 1;
+          return client.send(command as never);
+        }) as AlertTableClient['send'],
+      },
+    };
+    const sweepsDuring = async (seconds: number, source: string) => {
+      const before = queries;
+      h.clock.now = at(seconds);
+      await invoke(h, aKinesisBatch(errors(source, [seconds])));
+      return queries - before;
+    };
+    expect(await sweepsDuring(60, 'first')).toBeGreaterThan(0);
+    expect(await sweepsDuring(61, 'second')).toBe(0);
+    expect(await sweepsDuring(60 + BATCH_SWEEP_INTERVAL_MS / 1000, 'third')).toBeGreaterThan(0);
   });
 
   it('sweep resolves the alert once the window has passed and publishes one resolution', async () => {

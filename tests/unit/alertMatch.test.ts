@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupOf, matchesPredicate } from '../../functions/alert/matchRule.ts';
-import { planAlerts } from '../../functions/alert/planAlerts.ts';
+import { MAX_CLOCK_SKEW_MS, planAlerts } from '../../functions/alert/planAlerts.ts';
 import type { AlertRule } from '../../functions/alert/rules/ruleSchema.ts';
 import { type PipelineRecord, pipelineRecordSchema } from '../../shared/events/eventSchema.ts';
 import { errorBurstRule, rulesOf } from '../helpers/alertRules.ts';
@@ -96,6 +96,18 @@ describe('planAlerts', () => {
     ]);
     expect(planAlerts(event.Records, [errorBurst]).groups[0]?.matches).toEqual([
       { id: 'a', t: Date.parse('2026-01-01T00:00:00Z') },
+    ]);
+  });
+
+  it('believes an event time at most five minutes ahead of its arrival (a wrong clock cannot pin an alert)', () => {
+    const receivedAt = '2026-11-25T10:00:00.000Z';
+    const event = aKinesisBatch([
+      { data: aPipelineRecordBytes({ id: 'near', type: 'error', time: '2026-11-25T10:04:00Z', receivedAt }) },
+      { data: aPipelineRecordBytes({ id: 'far', type: 'error', time: '2099-01-01T00:00:00Z', receivedAt }) },
+    ]);
+    expect(planAlerts(event.Records, [errorBurst]).groups[0]?.matches).toEqual([
+      { id: 'near', t: Date.parse('2026-11-25T10:04:00Z') },
+      { id: 'far', t: Date.parse(receivedAt) + MAX_CLOCK_SKEW_MS },
     ]);
   });
 });
