@@ -63,11 +63,20 @@ describe('npm start, as a user runs it', () => {
     });
     expect(output).toContain(endpoints.token);
     expect(output).toContain(endpoints.httpApi);
+    // The dashboard works right after npm start: its address carries the dev token.
+    expect(output).toContain(`${endpoints.httpApi}/#token=${endpoints.token}`);
+    const page = await fetch(`${endpoints.httpApi}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<canvas');
     for (const key of [
       'httpApi',
       'kinesis',
       'dynamodb',
       's3',
+      'sns',
+      'snsSinkDir',
+      'topics',
       'region',
       'streamName',
       'streamArn',
