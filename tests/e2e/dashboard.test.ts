@@ -106,6 +106,18 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
     const box = await canvas.boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.height).toBeGreaterThan(100);
+    // And really painted: a good share of the canvas's pixels are coloured (bars, not just axes).
+    const coloured = await page.evaluate<number>(`(() => {
+      const canvas = document.querySelector('#events-chart');
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count += 1;
+      }
+      return count / (canvas.width * canvas.height);
+    })()`);
+    expect(coloured).toBeGreaterThan(0.02);
 
     const alert = page.locator('#alerts li.alert.firing', { hasText: 'error-burst' });
     await alert.first().waitFor({ timeout: 60_000 });
