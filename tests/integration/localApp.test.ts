@@ -167,19 +167,21 @@ describe('readLocalApp on the real template', () => {
     expect(tableName('ProducersTable')).toBe('kinesis-pipeline-local-producers');
   });
 
-  it('routes POST /events to ingest behind the Lambda authorizer', () => {
-    expect(app.routes).toEqual([
-      expect.objectContaining({
-        routeKey: 'POST /events',
-        functionLogicalId: 'IngestLambdaFunction',
-        // What the framework writes into the template's integration (TimeoutInMillis).
-        integrationTimeoutMs: 30_000,
-        authorizer: expect.objectContaining({
-          functionLogicalId: 'AuthorizerLambdaFunction',
-          identitySource: ['$request.header.Authorization'],
-        }),
-      }),
-    ]);
+  it('routes POST /events, GET /aggregates and GET /alerts behind the Lambda authorizer, GET / without', () => {
+    const authorizer = expect.objectContaining({
+      functionLogicalId: 'AuthorizerLambdaFunction',
+      identitySource: ['$request.header.Authorization'],
+    });
+    const byKey = (a: { routeKey: string }, b: { routeKey: string }) => a.routeKey.localeCompare(b.routeKey);
+    const expected = [
+      // What the framework writes into the template's integration (TimeoutInMillis).
+      { routeKey: 'POST /events', functionLogicalId: 'IngestLambdaFunction', integrationTimeoutMs: 30_000, authorizer },
+      { routeKey: 'GET /aggregates', functionLogicalId: 'QueryLambdaFunction', authorizer },
+      { routeKey: 'GET /alerts', functionLogicalId: 'QueryLambdaFunction', authorizer },
+      { routeKey: 'GET /', functionLogicalId: 'DashboardLambdaFunction' },
+    ].sort(byKey);
+    expect([...app.routes].sort(byKey)).toEqual(expected.map((route) => expect.objectContaining(route)));
+    expect(app.routes.find((route) => route.routeKey === 'GET /')?.authorizer).toBeUndefined();
   });
 
   it('gives the on-demand stream the local default of 4 shards', () => {
@@ -192,40 +194,6 @@ describe('readLocalApp on the real template', () => {
     });
   });
 });
-
-/** The real app plus a consumer, a bucket and a table with an index, which the template has none of yet. */
-const withExtras = (base: LocalApp): LocalApp => {
-  const streamLogicalId = base.streams[0]?.logicalId ?? 'Stream';
-  return {
-    ...base,
-    consumers: [{ logicalId: 'ArchiveConsumer', name: 'archive', streamLogicalId }],
-    buckets: [{ logicalId: 'ArchiveBucket', name: 'kinesis-pipeline-local-archive' }],
-    tables: [
-      ...base.tables,
-      {
-        logicalId: 'AggregatesTable',
-        name: 'kinesis-pipeline-local-aggregates',
-        definition: {
-          TableName: 'kinesis-pipeline-local-aggregates',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'window', AttributeType: 'N' },
-          ],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: 'byWindow',
-              KeySchema: [{ AttributeName: 'window', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ],
-        },
-        ttlAttribute: 'expiresAt',
-      },
-    ],
-  };
-};
 
 async function expectProvisioned(clients: Clients, local: LocalApp): Promise<void> {
   for (const stream of local.streams) {
@@ -265,7 +233,11 @@ describe('provisionLocalApp', () => {
     const emulators = await startEmulators({ region });
     try {
       const clients = localClients(emulators);
-      const local = withExtras(app);
+      const local = app;
+      // The real template has what provisioning must handle: consumers, buckets, topics, indexed tables.
+      expect(local.consumers.length).toBeGreaterThanOrEqual(3);
+      expect(local.topics.length).toBeGreaterThanOrEqual(1);
+      expect(local.tables.some((table) => table.definition.GlobalSecondaryIndexes?.length)).toBe(true);
       await provisionLocalApp(local, clients);
       await expectProvisioned(clients, local);
       const calls = recordCommands(clients);
