@@ -1,7 +1,7 @@
-import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 import type { AggregateTableClient } from './aggregateTable.ts';
 import { planAggregates } from './planAggregates.ts';
@@ -13,8 +13,6 @@ export interface AggregateDependencies {
   table: string;
   /** Days an aggregate is kept after its window ends. */
   ttlDays: number;
-  /** `new BatchProcessor(EventType.KinesisDataStreams)`, created once per process. */
-  processor: BatchProcessor;
   /** Epoch ms; `Date.now` outside tests. */
   clock: () => number;
   /** Tuning of the item writes (concurrency, conflict attempts, backoff); defaults suit Lambda. */
@@ -67,11 +65,7 @@ export async function aggregateBatch(
     for (const { sequenceNumber } of outcome.group.contributions) failures.set(sequenceNumber, outcome.error);
   }
   recordAggregateMetrics(outcomes, plan.invalid.size, failures);
-  const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
-    const error = failures.get(record.kinesis.sequenceNumber);
-    if (error) throw error;
-  };
-  return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+  return reportRecordFailures(event, context, (record) => failures.get(record.kinesis.sequenceNumber));
 }
 
 /**

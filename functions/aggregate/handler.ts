@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDbDocumentClient } from '../../shared/aws/clients.ts';
 import { withMiddleware } from '../../shared/observability/middleware.ts';
@@ -11,7 +10,6 @@ const deps = {
   dynamoDb: dynamoDbDocumentClient(),
   table: config.AGGREGATES_TABLE,
   ttlDays: config.AGGREGATE_TTL_DAYS,
-  processor: new BatchProcessor(EventType.KinesisDataStreams),
   clock: Date.now,
 };
 

@@ -1,8 +1,8 @@
-import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { mapConcurrent } from '../../shared/async/mapConcurrent.ts';
+import { reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
 import { logger, metrics } from '../../shared/observability/powertools.ts';
 import { type AlertTable, readAlerts } from './alertTable.ts';
 import { applyMatches } from './evaluateAlert.ts';
@@ -18,8 +18,6 @@ export interface AlertDependencies {
   rules: readonly AlertRule[];
   /** ALERT_COOLDOWN_SECONDS. */
   defaultCooldownSeconds: number;
-  /** `new BatchProcessor(EventType.KinesisDataStreams)`, created once per process. */
-  processor: BatchProcessor;
   /** Processing clock, epoch ms (`Date.now`; tests inject their own). */
   now: () => number;
 }
@@ -61,11 +59,11 @@ export async function alertBatch(
       logger.error('sweep after the batch failed; the scheduled sweep tries again', { error });
     }
   }
-  const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
-    const error = plan.invalid.get(record.kinesis.sequenceNumber) ?? failed.get(record.kinesis.sequenceNumber);
-    if (error) throw error;
-  };
-  return processPartialResponse(event, recordHandler, deps.processor, { context, processInParallel: false });
+  return reportRecordFailures(
+    event,
+    context,
+    ({ kinesis }) => plan.invalid.get(kinesis.sequenceNumber) ?? failed.get(kinesis.sequenceNumber),
+  );
 }
 
 /**

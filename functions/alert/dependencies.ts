@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import { dynamoDbDocumentClient, snsClient } from '../../shared/aws/clients.ts';
 import type { AlertDependencies } from './alertBatch.ts';
 import { readAlertConfig } from './config.ts';
@@ -19,7 +18,6 @@ export function alertDependencies(): AlertDependencies {
     channel: { sns: snsClient(), topicArn: config.ALERT_TOPIC_ARN },
     rules: loadRules(),
     defaultCooldownSeconds: config.ALERT_COOLDOWN_SECONDS,
-    processor: new BatchProcessor(EventType.KinesisDataStreams),
     now: Date.now,
   };
 }

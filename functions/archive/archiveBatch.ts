@@ -1,7 +1,7 @@
-import { type BatchProcessor, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 import { type ArchiveObject, planArchive } from './planArchive.ts';
 import { type ObjectWriter, writeArchive } from './writeArchive.ts';
@@ -9,8 +9,6 @@ import { type ObjectWriter, writeArchive } from './writeArchive.ts';
 export interface ArchiveDependencies {
   s3: ObjectWriter;
   bucket: string;
-  /** `new BatchProcessor(EventType.KinesisDataStreams)`, created once per process. */
-  processor: BatchProcessor;
 }
 
 /**
@@ -43,14 +41,8 @@ export async function archiveBatch(
   const failed = await writeArchive(objects, deps);
   recordArchiveMetrics(objects, failed.size);
   const batchError = failed.values().next().value;
-  const recordHandler = async (record: KinesisStreamRecord): Promise<void> => {
-    // A record whose own object was written is retried with its batch, for the reason above.
-    const error = failed.get(record.kinesis.sequenceNumber) ?? batchError;
-    if (error) throw error;
-  };
-  return processPartialResponse(event, recordHandler, deps.processor, {
-    context,
-    processInParallel: false,
+  // A record whose own object was written is retried with its batch, for the reason above.
+  return reportRecordFailures(event, context, (record) => failed.get(record.kinesis.sequenceNumber) ?? batchError, {
     throwOnFullBatchFailure: false,
   });
 }

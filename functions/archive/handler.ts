@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { s3Client } from '../../shared/aws/clients.ts';
 import { withMiddleware } from '../../shared/observability/middleware.ts';
@@ -10,7 +9,6 @@ const config = readArchiveConfig();
 const deps = {
   s3: s3Client(),
   bucket: config.ARCHIVE_BUCKET,
-  processor: new BatchProcessor(EventType.KinesisDataStreams),
 };
 
 // The first record's eventID (`<shardId>:<sequenceNumber>`) names the batch, as its object key does.

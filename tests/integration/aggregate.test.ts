@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -145,7 +144,6 @@ const deps = (table: string, client: AggregateTableClient = documents): Aggregat
   dynamoDb: client,
   table,
   ttlDays: TTL_DAYS,
-  processor: new BatchProcessor(EventType.KinesisDataStreams),
   clock: Date.now,
   writes: { baseDelayMs: 5 },
 });

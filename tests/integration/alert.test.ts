@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, type PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -95,7 +94,6 @@ async function harness(nowSeconds: number): Promise<Harness> {
     channel: { sns: publisher, topicArn },
     rules: loadRules(),
     defaultCooldownSeconds: 300,
-    processor: new BatchProcessor(EventType.KinesisDataStreams),
     now: () => clock.now,
   };
   return { deps, clock, sns: snsState, failPuts, tableName };

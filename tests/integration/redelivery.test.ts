@@ -1,4 +1,3 @@
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -328,18 +327,15 @@ const sharedClients = (): Clients => ({
 
 /** One Lambda invocation of a consumer: a fresh BatchProcessor each, as each Lambda process has its own. */
 function invoker(consumer: ConsumerName, world: World, clients: Clients): Invoke {
-  const processor = () => new BatchProcessor(EventType.KinesisDataStreams);
   switch (consumer) {
     case 'archive':
-      return (event) =>
-        archiveBatch(event, lambdaContext('archive'), { s3: clients.s3, bucket: world.bucket, processor: processor() });
+      return (event) => archiveBatch(event, lambdaContext('archive'), { s3: clients.s3, bucket: world.bucket });
     case 'aggregate':
       return (event) =>
         aggregateBatch(event, lambdaContext('aggregate'), {
           dynamoDb: clients.aggregates,
           table: world.aggregatesTable,
           ttlDays: 30,
-          processor: processor(),
           clock: () => clock.now,
           writes: { baseDelayMs: 5 },
         });
@@ -354,7 +350,6 @@ function alertDeps(world: World, clients: Clients): AlertDependencies {
     channel: { sns: clients.sns, topicArn: world.topicArn },
     rules: loadRules(),
     defaultCooldownSeconds: 300,
-    processor: new BatchProcessor(EventType.KinesisDataStreams),
     now: () => clock.now,
   };
 }

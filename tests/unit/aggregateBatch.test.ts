@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchProcessor, EventType, FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { BatchGetCommand, GetCommand, type PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -85,7 +85,6 @@ const deps = (client: AggregateTableClient, writes?: AggregateDependencies['writ
   dynamoDb: client,
   table: TABLE,
   ttlDays: 30,
-  processor: new BatchProcessor(EventType.KinesisDataStreams),
   clock: () => Date.parse('2026-11-25T21:05:00.000Z'),
   writes: { baseDelayMs: 1, ...writes },
 });

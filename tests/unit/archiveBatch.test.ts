@@ -1,5 +1,4 @@
 import { gunzipSync } from 'node:zlib';
-import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import { DeleteObjectCommand, ListObjectsV2Command, type PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { archiveBatch } from '../../functions/archive/archiveBatch.ts';
@@ -35,7 +34,6 @@ function fakeS3(failKeys?: RegExp) {
 const deps = (s3: ObjectWriter) => ({
   s3,
   bucket: 'archive',
-  processor: new BatchProcessor(EventType.KinesisDataStreams),
 });
 const context = lambdaContext('archive');
 const valid = (id: string) => ({ data: aPipelineRecordBytes({ id }) });
