@@ -325,7 +325,7 @@ const sharedClients = (): Clients => ({
   sns,
 });
 
-/** One Lambda invocation of a consumer: a fresh BatchProcessor each, as each Lambda process has its own. */
+/** One Lambda invocation of a consumer, with the world's sinks (and, for some, failing clients). */
 function invoker(consumer: ConsumerName, world: World, clients: Clients): Invoke {
   switch (consumer) {
     case 'archive':
