@@ -39,6 +39,13 @@ export interface LocalRuntimeOptions {
    * test-only functions, mappings and tables that then go through exactly the same path.
    */
   extraResources?: Record<string, unknown>;
+  /**
+   * Endpoints the functions' AWS clients use instead of the emulators' (the runtime's own clients
+   * still go straight to the emulators): how the fault-injection tests put a proxy in between.
+   */
+  functionEndpoints?: { kinesis?: string; dynamodb?: string; s3?: string; sns?: string };
+  /** Fault injection: see MappingDependencies.consumerCrashRate. */
+  consumerCrashRate?: number;
   log?: (line: string) => void;
 }
 
@@ -132,7 +139,12 @@ async function startPieces(
     ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3, sns: ports.sns },
   });
   cleanups.add('the emulators', () => emulators.stop());
-  Object.assign(process.env, emulators.env, handlerLogSettings(options.verbose ?? false));
+  Object.assign(
+    process.env,
+    emulators.env,
+    functionEndpointEnv(options.functionEndpoints ?? {}),
+    handlerLogSettings(options.verbose ?? false),
+  );
   const clients = localClients(emulators);
   await provisionLocalApp(app, clients);
   const { token } = await ensureDevToken(producerStore(clients.documents, producersTable.name), dataDir);
@@ -145,6 +157,7 @@ async function startPieces(
     dataDir,
     region: emulators.region,
     pollIntervalMs: options.pollIntervalMs,
+    consumerCrashRate: options.consumerCrashRate,
     log,
   });
   cleanups.add('the event source mappings', () => mappings.stop());
@@ -187,6 +200,14 @@ async function startPieces(
 
   let stopping: Promise<void> | undefined;
   return { endpoints, app, stop: () => (stopping ??= cleanups.run()) };
+}
+
+/** The `<SERVICE>_ENDPOINT` variables shared/aws/clients.ts reads, for the overridden services. */
+function functionEndpointEnv(endpoints: NonNullable<LocalRuntimeOptions['functionEndpoints']>): Record<string, string> {
+  const names = { kinesis: 'KINESIS_ENDPOINT', dynamodb: 'DYNAMODB_ENDPOINT', s3: 'S3_ENDPOINT', sns: 'SNS_ENDPOINT' };
+  return Object.fromEntries(
+    Object.entries(endpoints).flatMap(([service, url]) => (url ? [[names[service as keyof typeof names], url]] : [])),
+  );
 }
 
 /**

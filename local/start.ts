@@ -10,7 +10,10 @@ import { DEFAULT_PORTS, start } from './runtime.ts';
  * --verbose (handler logs), --poll-interval <ms>. Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
  * KP_DYNAMODB_PORT, KP_S3_PORT, KP_SNS_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
  * `data/` and `endpoints.json`. KP_EXTRA_RESOURCES names a JSON file of CloudFormation resources to
- * add locally (a debugging consumer, say) without touching serverless.yml.
+ * add locally (a debugging consumer, say) without touching serverless.yml. Fault injection (tests):
+ * KP_FUNCTION_ENDPOINTS (JSON: endpoints the functions use instead of the emulators', e.g. a
+ * failing proxy) and KP_FAULT_CONSUMER_CRASH_RATE (share of consumer invocations that crash after
+ * doing their work).
  */
 const { values } = parseArgs({
   options: {
@@ -61,6 +64,30 @@ function extraResources(file: string | undefined): Record<string, unknown> | und
   }
 }
 
+/** KP_FUNCTION_ENDPOINTS: a JSON object of endpoints the functions use instead of the emulators' (fault-injection proxies). */
+function functionEndpoints(raw: string | undefined): Record<string, string> | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as Record<string, string>;
+  } catch (error) {
+    console.error(
+      `error: KP_FUNCTION_ENDPOINTS is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(2);
+  }
+}
+
+/** KP_FAULT_CONSUMER_CRASH_RATE: a share from 0 to 1. */
+function crashRate(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!(value >= 0 && value <= 1)) {
+    console.error(`error: KP_FAULT_CONSUMER_CRASH_RATE=${raw} is not a number from 0 to 1`);
+    process.exit(2);
+  }
+  return value;
+}
+
 const pollIntervalMs = pollInterval(values['poll-interval']);
 const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
 const endpointsFile = join(localDir, 'endpoints.json');
@@ -72,6 +99,8 @@ const runtime = await start({
   verbose: values.verbose,
   pollIntervalMs,
   extraResources: extraResources(process.env.KP_EXTRA_RESOURCES),
+  functionEndpoints: functionEndpoints(process.env.KP_FUNCTION_ENDPOINTS),
+  consumerCrashRate: crashRate(process.env.KP_FAULT_CONSUMER_CRASH_RATE),
   ports: {
     http: port('KP_HTTP_PORT', DEFAULT_PORTS.http),
     kinesis: port('KP_KINESIS_PORT', DEFAULT_PORTS.kinesis),

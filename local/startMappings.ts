@@ -18,6 +18,14 @@ export interface MappingDependencies {
   region: string;
   pollIntervalMs: number | undefined;
   log: (line: string) => void;
+  /**
+   * Fault injection (tests, `KP_FAULT_CONSUMER_CRASH_RATE`): the share of consumer invocations that,
+   * after the handler has done its work, fail as if the process died before answering (the batch's
+   * side effects happened; Lambda sees a function error and retries or bisects). Default 0.
+   */
+  consumerCrashRate?: number;
+  /** Test hook: the random source for consumerCrashRate. */
+  random?: () => number;
 }
 
 /**
@@ -49,7 +57,7 @@ export async function startMappings(app: LocalApp, deps: MappingDependencies): P
           functionArn: fn.arn,
           roleArn: fn.roleArn,
           region: deps.region,
-          invoke: (event) => deps.invoke(fn.logicalId, event),
+          invoke: crashingSometimes((event) => deps.invoke(fn.logicalId, event), deps),
           kinesis: deps.clients.kinesis,
           s3: deps.clients.s3,
           checkpoints,
@@ -65,6 +73,20 @@ export async function startMappings(app: LocalApp, deps: MappingDependencies): P
     throw error;
   }
   return { stop };
+}
+
+/** An invoke that, at `consumerCrashRate`, turns a completed invocation into a crash (see MappingDependencies). */
+function crashingSometimes(
+  invoke: (event: unknown) => ReturnType<Invoke>,
+  { consumerCrashRate = 0, random = Math.random }: Pick<MappingDependencies, 'consumerCrashRate' | 'random'>,
+): (event: unknown) => ReturnType<Invoke> {
+  if (consumerCrashRate <= 0) return invoke;
+  return async (event) => {
+    const result = await invoke(event);
+    if (random() >= consumerCrashRate) return result;
+    const errorMessage = 'injected fault: the process exited after the handler ran (KP_FAULT_CONSUMER_CRASH_RATE)';
+    return { ...result, ok: false, error: { errorType: 'Runtime.ExitError', errorMessage, timedOut: false } };
+  };
 }
 
 /**
