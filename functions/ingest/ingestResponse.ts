@@ -36,9 +36,39 @@ export function ingestStatus({ accepted, rejected, failed, onlyForbiddenSources 
   return onlyForbiddenSources ? 403 : 400;
 }
 
+/**
+ * Lambda refuses a synchronous response over 6 MB, and API Gateway then answers 500. The budget
+ * leaves room for the envelope. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const MAX_RESPONSE_BYTES = 6_000_000;
+
+/**
+ * The response to a POST /events whose body was read. Per-event results echo each event's `id` and
+ * the reason for a refusal; when that would pass MAX_RESPONSE_BYTES (thousands of refused events
+ * with long ids or many schema issues each), they are left out, and `message` says so: `index`,
+ * `status`, `code`, `retryable`, `sequenceNumber` and `shardId` always remain.
+ */
 export function ingestResponse(requestId: string, results: EventResult[], summary = summarize(results)): HttpResponse {
   const statusCode = ingestStatus(summary);
   const { accepted, rejected, failed } = summary;
   const headers: Record<string, string> = statusCode === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
-  return jsonResponse(statusCode, { requestId, accepted, rejected, failed, results }, headers);
+  const response = jsonResponse(statusCode, { requestId, accepted, rejected, failed, results }, headers);
+  if (lambdaPayloadBytes(response) <= MAX_RESPONSE_BYTES) return response;
+  const message = "results shortened to fit the 6 MB response limit: each event's id and error are left out";
+  return jsonResponse(
+    statusCode,
+    { requestId, accepted, rejected, failed, message, results: results.map(withoutEcho) },
+    headers,
+  );
+}
+
+/** Bytes of the response as Lambda serializes it (JSON, the body as an escaped string). */
+function lambdaPayloadBytes(response: HttpResponse): number {
+  // Escaped and encoded, each UTF-16 unit of the body takes at most 3 bytes: below this, no need to measure.
+  if (response.body.length * 3 < MAX_RESPONSE_BYTES - 4096) return 0;
+  return Buffer.byteLength(JSON.stringify(response), 'utf8');
+}
+
+function withoutEcho({ id: _id, error: _error, ...kept }: EventResult): Omit<EventResult, 'id' | 'error'> {
+  return kept;
 }

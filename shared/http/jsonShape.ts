@@ -4,13 +4,17 @@ export const MAX_JSON_DEPTH = 64;
 /**
  * What makes parsed JSON unsafe to pass on, found without recursion (a recursive walk, like
  * JSON.stringify, overflows the stack on hostile nesting): a `__proto__` key, which JSON.parse
- * makes an own property that schema validation would then drop silently, or nesting deeper than
- * `maxDepth`. Returns the reason, or undefined when the value is fine.
+ * makes an own property that schema validation would then drop silently; a number beyond the
+ * double range (`1e400`), which JSON.parse reads as ±Infinity and JSON.stringify writes as `null`,
+ * so the record would not carry what was sent; or nesting deeper than `maxDepth`. Returns the
+ * reason, or undefined when the value is fine.
  */
 export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
   const stack: Array<[unknown, number]> = [[value, 1]];
   for (let entry = stack.pop(); entry; entry = stack.pop()) {
     const [node, depth] = entry;
+    if (typeof node === 'number' && !Number.isFinite(node))
+      return 'a number is beyond the range of a double (±1.8e308)';
     if (node === null || typeof node !== 'object') continue;
     if (depth > maxDepth) return `the event is nested more than ${maxDepth} levels deep`;
     if (Array.isArray(node)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type EventResult, type IngestRequest, ingestEvents } from '../../functions/ingest/ingestEvents.ts';
-import { ingestResponse, ingestStatus, summarize } from '../../functions/ingest/ingestResponse.ts';
+import { ingestResponse, ingestStatus, MAX_RESPONSE_BYTES, summarize } from '../../functions/ingest/ingestResponse.ts';
 import { pipelineRecordSchema } from '../../shared/events/eventSchema.ts';
 import { createProducer } from '../../shared/kinesis/producer.ts';
 import { anEvent } from '../helpers/events.ts';
@@ -171,5 +171,34 @@ describe('ingestStatus', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['retry-after']).toBe('1');
     expect(JSON.parse(response.body)).toMatchObject({ requestId: 'req-9', accepted: 0, rejected: 0, failed: 1 });
+  });
+
+  it('keeps a response with thousands of refused events under Lambda 6 MB, leaving out echoed ids and errors', async () => {
+    // 10,000 events, each with every schema attribute wrong and a 400-character id: a 5 MB body
+    // whose full per-event response (ids and schema messages echoed) would be over 8 MB.
+    const bad = { type: 1, source: 2, time: 3, subject: 4, value: 'x', specversion: 5, id: 'i'.repeat(400) };
+    const body = JSON.stringify(Array.from({ length: 10_000 }, () => bad));
+    const { producer } = producerWith();
+    const { results } = await ingestEvents(request([], { http: { body, headers: {} } }), {
+      producer,
+      limits: { maxBodyBytes: 6 * 1024 * 1024, maxEvents: 10_000 },
+    });
+    const response = ingestResponse('req-big', results);
+    expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+    const json = JSON.parse(response.body);
+    expect(response.statusCode).toBe(400);
+    expect(json).toMatchObject({ rejected: 10_000, message: expect.stringContaining('6 MB') });
+    expect(json.results[9_999]).toEqual({ index: 9_999, status: 'rejected', code: 'invalid_event' });
+  });
+
+  it('echoes ids and errors while the response fits', () => {
+    const response = ingestResponse('req-small', [{ ...r('rejected', 'invalid_event'), id: 'a', error: 'why' }]);
+    expect(JSON.parse(response.body).results[0]).toEqual({
+      index: 0,
+      id: 'a',
+      status: 'rejected',
+      code: 'invalid_event',
+      error: 'why',
+    });
   });
 });

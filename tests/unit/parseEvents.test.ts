@@ -92,6 +92,14 @@ describe('parseEvents', () => {
     expect(items[0]).toEqual({ ok: false, error: 'the key "__proto__" is not allowed' });
   });
 
+  it('refuses, per event, a number beyond the double range rather than storing it as null', () => {
+    const body = '[{"type":"a","data":{"n":1e400}},{"type":"b","value":-1e999},{"type":"c","data":[1e308,1e-400]}]';
+    const items = parseEvents(json(body), limits);
+    expect(items[0]).toEqual({ ok: false, error: 'a number is beyond the range of a double (±1.8e308)' });
+    expect(items[1]?.ok).toBe(false);
+    expect(items[2]).toEqual({ ok: true, value: { type: 'c', data: [1e308, 0] } });
+  });
+
   it('refuses an event nested deeper than 64 levels, without overflowing the stack, and keeps the others', () => {
     const hostile = `{"type":"a","data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
     const atLimit = `{"type":"b","data":${'['.repeat(63)}${']'.repeat(63)}}`;
