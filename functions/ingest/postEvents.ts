@@ -23,6 +23,13 @@ export interface PostEventsDependencies {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * Most events in a request with an Idempotency-Key. Its response is stored in a DynamoDB item, at
+ * most 400 KB; a response too big to store would fail the request after its events were written
+ * (500), and the producer's retry would then write them again. A result takes up to about 300 bytes.
+ */
+export const MAX_IDEMPOTENT_EVENTS = 1_000;
+
+/**
  * POST /events: who is calling (from the authorizer), the deadline (from the Lambda's remaining
  * time), then the events, through the idempotency store when an `Idempotency-Key` is sent.
  */
@@ -40,13 +47,21 @@ export async function postEvents(
     caller,
     deadline: receivedAt.getTime() + context.getRemainingTimeInMillis() - deps.deadlineReserveMs,
   };
+  const key = request.http.headers['idempotency-key'];
+  const limits =
+    key === undefined
+      ? deps.limits
+      : {
+          ...deps.limits,
+          maxEvents: Math.min(deps.limits.maxEvents, MAX_IDEMPOTENT_EVENTS),
+          maxEventsReason: 'with an Idempotency-Key (its response is stored); send more without one, or split',
+        };
   const respond = async () => {
-    const outcome = await ingestEvents(request, deps);
+    const outcome = await ingestEvents(request, { ...deps, limits });
     const summary = summarize(outcome.results);
     recordIngestMetrics(outcome, summary);
     return ingestResponse(request.requestId, outcome.results, summary);
   };
-  const key = request.http.headers['idempotency-key'];
   if (key === undefined) return respond();
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new BodyParseError('Idempotency-Key must be 1..255 visible ASCII characters');

@@ -16,6 +16,8 @@ export interface BodyLimits {
   maxBodyBytes: number;
   /** Most events in one request (keeps the per-event response under Lambda's 6 MB). */
   maxEvents: number;
+  /** Why `maxEvents` is what it is, when a caller lowered it (said in the 413). */
+  maxEventsReason?: string;
 }
 
 /** One element of the body: parsed JSON, or why that element could not be parsed. */
@@ -38,7 +40,7 @@ export function parseEvents(request: HttpBody, limits: BodyLimits): ParsedItem[]
   if (items.length === 0) throw new BodyParseError('the body holds no events');
   if (items.length > limits.maxEvents) {
     throw new PayloadTooLargeError(
-      `${items.length} events in one request; the limit is ${limits.maxEvents}`,
+      `${items.length} events in one request; the limit is ${limits.maxEvents}${limits.maxEventsReason ? ` ${limits.maxEventsReason}` : ''}`,
       limits.maxEvents,
     );
   }

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_IDEMPOTENT_EVENTS } from '../../functions/ingest/postEvents.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import { anEvent, aPostEventsRequest } from '../helpers/events.ts';
 import { listShards, readAllRecords, shardForKey } from '../helpers/kinesisReader.ts';
@@ -132,6 +133,27 @@ describe('POST /events into kinesis-local', () => {
     expect(reused.statusCode).toBe(422);
     const otherProducer = await post({ body, headers, producer: 'another' });
     expect(otherProducer.json.requestId).not.toBe(first.json.requestId);
+  });
+
+  it('takes at most MAX_IDEMPOTENT_EVENTS events with an Idempotency-Key, whose response must fit a DynamoDB item', async () => {
+    const events = (count: number, prefix: string) =>
+      JSON.stringify(Array.from({ length: count }, (_, i) => anEvent({ id: `${prefix}-${i}` })));
+    const before = (await readAllRecords(kinesis, STREAM)).length;
+    const tooMany = await post({
+      body: events(MAX_IDEMPOTENT_EVENTS + 1, 'idem-many'),
+      headers: { 'idempotency-key': 'big' },
+    });
+    expect(tooMany.statusCode).toBe(413);
+    expect(tooMany.json.message).toMatch(/limit is 1000 with an Idempotency-Key/);
+    expect((await readAllRecords(kinesis, STREAM)).length).toBe(before);
+
+    // The key was not used up by the refusal, and the largest allowed request is stored and replayed.
+    const body = events(MAX_IDEMPOTENT_EVENTS, 'idem-max');
+    const first = await post({ body, headers: { 'idempotency-key': 'big' } });
+    expect(first.statusCode).toBe(200);
+    const replay = await post({ body, headers: { 'idempotency-key': 'big' } });
+    expect(replay.json).toEqual(first.json);
+    expect((await readAllRecords(kinesis, STREAM)).length).toBe(before + MAX_IDEMPOTENT_EVENTS);
   });
 
   it('scopes an Idempotency-Key by Content-Type: the same bytes sent as NDJSON are another request (422)', async () => {
