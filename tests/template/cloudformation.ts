@@ -24,11 +24,15 @@ export interface CfnTemplate {
 }
 
 export interface PolicyStatement {
+  Sid?: string;
   Effect: string;
+  Principal?: unknown;
+  NotPrincipal?: unknown;
   Action?: string | string[];
   NotAction?: string | string[];
   Resource?: unknown;
   NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** A statement together with the logical id of the role or policy resource that holds it. */
@@ -106,6 +110,68 @@ export const policyStatements = (template: CfnTemplate): OwnedStatement[] => {
     }
   }
   return statements;
+};
+
+/** The resource types whose policy a `resourcePolicyStatements` entry comes from. */
+export type ResourcePolicyKind =
+  | 'AWS::KMS::Key'
+  | 'AWS::S3::BucketPolicy'
+  | 'AWS::SNS::TopicPolicy'
+  | 'AWS::SQS::QueuePolicy';
+
+/** A statement of a resource policy: who else may act on a resource, rather than what a role may do. */
+export interface ResourcePolicyStatement extends OwnedStatement {
+  kind: ResourcePolicyKind;
+}
+
+/**
+ * Every statement of every resource policy in the template: KMS key policies, bucket, topic and
+ * queue policies. Unlike identity policies they name principals, and `Resource: '*'` in a key
+ * policy means "this key".
+ *
+ * @example
+ * resourcePolicyStatements(template).filter(({ kind }) => kind === 'AWS::KMS::Key');
+ */
+export const resourcePolicyStatements = (template: CfnTemplate): ResourcePolicyStatement[] => {
+  const documentProperty: Record<ResourcePolicyKind, string> = {
+    'AWS::KMS::Key': 'KeyPolicy',
+    'AWS::S3::BucketPolicy': 'PolicyDocument',
+    'AWS::SNS::TopicPolicy': 'PolicyDocument',
+    'AWS::SQS::QueuePolicy': 'PolicyDocument',
+  };
+  const statements: ResourcePolicyStatement[] = [];
+  for (const [logicalId, candidate] of Object.entries(template.Resources)) {
+    if (!Object.hasOwn(documentProperty, candidate.Type)) continue;
+    const kind = candidate.Type as ResourcePolicyKind;
+    const document = candidate.Properties?.[documentProperty[kind]] as { Statement?: unknown } | undefined;
+    if (!document?.Statement) throw new Error(`${logicalId} (${kind}) has no policy document`);
+    for (const statement of asArray(document.Statement as PolicyStatement | PolicyStatement[])) {
+      statements.push({ owner: logicalId, kind, statement });
+    }
+  }
+  return statements;
+};
+
+/**
+ * A readable string for an ARN in a policy, intrinsics flattened: `Fn::GetAtt` as `<Id.Attr>`,
+ * `Ref` as `<Id>`, `Fn::Sub` as its text, `Fn::Join` concatenated. Wildcards stay visible.
+ *
+ * @example
+ * flattenArn({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArchiveBucket', 'Arn'] }, '/events/*']] }); // '<ArchiveBucket.Arn>/events/*'
+ */
+export const flattenArn = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  const intrinsic = value as Record<string, unknown>;
+  const getAtt = intrinsic['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return `<${getAtt.join('.')}>`;
+  if (typeof intrinsic.Ref === 'string') return `<${intrinsic.Ref}>`;
+  const sub = intrinsic['Fn::Sub'];
+  if (typeof sub === 'string') return sub;
+  if (Array.isArray(sub) && typeof sub[0] === 'string') return sub[0];
+  const join = intrinsic['Fn::Join'];
+  if (Array.isArray(join) && Array.isArray(join[1])) return join[1].map(flattenArn).join(String(join[0]));
+  return JSON.stringify(value);
 };
 
 /** Logical id named by `{ 'Fn::GetAtt': [id, attribute] }`, or undefined for anything else. */

@@ -4,14 +4,17 @@ import {
   asArray,
   type CfnResource,
   type CfnTemplate,
+  flattenArn,
   getAttTarget,
   type OwnedStatement,
   type PackagedService,
   packageService,
   policyStatements,
   propertiesOf,
+  type ResourcePolicyStatement,
   resolveIf,
   resource,
+  resourcePolicyStatements,
   resourcesOfType,
 } from './cloudformation.ts';
 
@@ -45,8 +48,43 @@ interface TableProperties {
   SSESpecification?: { SSEEnabled: boolean };
 }
 
-/** Actions AWS does not scope to a resource, so `Resource: '*'` is the only possible form. */
-const unscopableActions = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:PutMetricData']);
+/**
+ * Actions of identity policies that AWS does not scope to a resource, so `Resource: '*'` is the
+ * only form IAM accepts; each with the reason. Any other action on `*` fails the IAM tests.
+ * (Service Authorization Reference: these actions list no resource type.)
+ */
+const unscopableActions = new Map<string, string>([
+  ['xray:PutTraceSegments', 'X-Ray has no resource-level permissions: trace segments are not resources'],
+  ['xray:PutTelemetryRecords', 'X-Ray has no resource-level permissions: daemon telemetry is not a resource'],
+  [
+    'cloudwatch:PutMetricData',
+    'metrics are not resources; the statement must narrow it with the cloudwatch:namespace condition',
+  ],
+]);
+
+/**
+ * Actions with a `*` that a KMS key policy may grant to an AWS service principal, each with the
+ * reason. Key policies are resource policies: they say who may use one key, so their `Resource: '*'`
+ * means "this key" and is the only form KMS accepts.
+ */
+const keyPolicyWildcardActions = new Map<string, string>([
+  [
+    'cloudwatch.amazonaws.com kms:GenerateDataKey*',
+    'the key policy AWS documents for CloudWatch alarms publishing to an SSE-KMS topic; bound by aws:SourceAccount',
+  ],
+]);
+
+/**
+ * The account root in a key policy: the default statement that lets IAM policies of this account
+ * grant use of the key. `kms:*` for it is what AWS's default key policy holds; without it the key
+ * could only be managed through the key policy itself, and KMS refuses a policy that would lock the
+ * deployer out. It grants nothing by itself: a role still needs an identity policy, which the IAM
+ * tests keep to named actions on the named key.
+ */
+const accountRoot = { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` } };
+
+/** Routes anyone may call: the dashboard page, whose own API calls carry a producer token. */
+const publicRoutes = ['GET /'];
 
 const ingestFunction = 'IngestLambdaFunction';
 const authorizerFunction = 'AuthorizerLambdaFunction';
@@ -214,35 +252,106 @@ describe('packaged stack, stage ci with default params', () => {
       const roleIds = functions.map(([id]) => getAttTarget(propertiesOf<FunctionProperties>(template, id).Role));
       expect(roleIds).not.toContain(undefined);
       expect(new Set(roleIds).size).toBe(functions.length);
+      expect(
+        resourcesOfType(template, 'AWS::IAM::Role')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual([...(roleIds as string[])].sort());
       for (const roleId of roleIds) {
         const role = resource(template, roleId ?? '');
         expect(role.Type).toBe('AWS::IAM::Role');
-        expect(JSON.stringify(role.Properties?.AssumeRolePolicyDocument)).toContain('"Service":"lambda.amazonaws.com"');
+        const trust = role.Properties?.AssumeRolePolicyDocument as { Statement: unknown };
+        expect(trust.Statement, roleId).toEqual([
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ]);
+      }
+    });
+
+    it('creates no IAM users, groups or access keys: nothing long-lived to leak', () => {
+      for (const type of [
+        'AWS::IAM::User',
+        'AWS::IAM::Group',
+        'AWS::IAM::AccessKey',
+        'AWS::IAM::UserToGroupAddition',
+      ]) {
+        expect(resourcesOfType(template, type), type).toEqual([]);
       }
     });
 
     it('attaches no managed policies, whose contents the template cannot show', () => {
       for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
         expect(role.Properties?.ManagedPolicyArns, id).toBeUndefined();
+        expect(role.Properties?.PermissionsBoundary, id).toBeUndefined();
       }
+      expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
     });
 
-    it('grants no wildcard actions and no Not* escapes', () => {
+    it('reads the statements of every inline and standalone identity policy', () => {
+      // policyStatements is what the wildcard tests iterate over: it must miss no policy.
+      const owners = new Set(policyStatements(template).map(({ owner }) => owner));
+      const holders = Object.entries(template.Resources)
+        .filter(([, candidate]) =>
+          candidate.Type === 'AWS::IAM::Role'
+            ? asArray(candidate.Properties?.Policies as unknown[] | undefined).length > 0
+            : ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(candidate.Type),
+        )
+        .map(([id]) => id);
+      expect(holders.length).toBeGreaterThan(0);
+      expect([...owners].sort()).toEqual(holders.sort());
+    });
+
+    it('grants no wildcard actions and no Not* escapes in any identity policy', () => {
       const statements = policyStatements(template);
       expect(statements.length).toBeGreaterThan(0);
       for (const owned of statements) {
         const where = `${owned.owner}: ${JSON.stringify(owned.statement)}`;
         expect(owned.statement.NotAction, where).toBeUndefined();
         expect(owned.statement.NotResource, where).toBeUndefined();
+        expect(owned.statement.NotPrincipal, where).toBeUndefined();
+        expect(actionsOf(owned).length, where).toBeGreaterThan(0);
         for (const action of actionsOf(owned)) expect(action, where).not.toContain('*');
       }
     });
 
-    it('uses a wildcard resource only for actions AWS cannot scope', () => {
+    it('lets no function manage IAM, assume roles or pass them (no privilege escalation)', () => {
       for (const owned of policyStatements(template)) {
-        if (!asArray(owned.statement.Resource).includes('*')) continue;
+        const services = actionsOf(owned).map((action) => action.split(':')[0]?.toLowerCase());
+        expect(services, owned.owner).not.toContain('iam');
+        expect(services, owned.owner).not.toContain('sts');
+      }
+    });
+
+    it('uses a wildcard resource only for the listed actions AWS cannot scope', () => {
+      const wildcardUses = policyStatements(template).filter((owned) =>
+        asArray(owned.statement.Resource).includes('*'),
+      );
+      // X-Ray tracing is on for every function, so the allow-list is exercised, not decorative.
+      expect(wildcardUses.length).toBeGreaterThan(0);
+      for (const owned of wildcardUses) {
         const where = `${owned.owner}: ${JSON.stringify(owned.statement)}`;
-        for (const action of actionsOf(owned)) expect(unscopableActions.has(action), where).toBe(true);
+        expect(asArray(owned.statement.Resource), where).toEqual(['*']);
+        for (const action of actionsOf(owned)) {
+          expect(unscopableActions.has(action), `${action} is not in the allow-list; ${where}`).toBe(true);
+          if (action === 'cloudwatch:PutMetricData') {
+            expect(owned.statement.Condition?.StringEquals?.['cloudwatch:namespace'], where).toBeDefined();
+          }
+        }
+      }
+    });
+
+    it('names every other resource, with a wildcard at most for the objects or streams under it', () => {
+      for (const owned of policyStatements(template)) {
+        const resources = asArray(owned.statement.Resource);
+        expect(resources.length, owned.owner).toBeGreaterThan(0);
+        if (resources.includes('*')) continue; // the allow-listed actions above
+        for (const arn of resources.map(flattenArn)) {
+          const where = `${owned.owner}: ${arn}`;
+          // `<Bucket.Arn>/events/*`, `...:log-group:/aws/lambda/name:*`: a trailing wildcard under a named
+          // resource. Not `arn:aws:s3:::*`, not a wildcard account or region, not `table/*`.
+          if (arn.includes('*')) expect(arn, where).toMatch(/^[^*]*[^*:/][:/]\*$/);
+          expect(arn, where).not.toMatch(/:s3:::\*|table\/\*|:function:\*|:stream\/\*/);
+          expect(arn.includes('<') || arn.includes(`\${AWS::AccountId}`), `${where} names no resource`).toBe(true);
+        }
       }
     });
 
@@ -298,6 +407,236 @@ describe('packaged stack, stage ci with default params', () => {
           ]);
         }
       }
+    });
+  });
+
+  describe('resource policies: who else may use a key, bucket or topic', () => {
+    const allows = (kind: ResourcePolicyStatement['kind']) =>
+      resourcePolicyStatements(template).filter((owned) => owned.kind === kind && owned.statement.Effect === 'Allow');
+    const whereOf = (owned: ResourcePolicyStatement) => `${owned.owner}: ${JSON.stringify(owned.statement)}`;
+    const isAnyone = (principal: unknown) =>
+      principal === '*' || asArray((principal as { AWS?: unknown } | undefined)?.AWS).includes('*');
+    const boundToThisAccount = (owned: ResourcePolicyStatement) => {
+      const conditions = Object.values(owned.statement.Condition ?? {});
+      return conditions.some((condition) => 'aws:SourceAccount' in condition || 'aws:SourceArn' in condition);
+    };
+
+    it('reads the policy of every key, bucket policy and topic policy', () => {
+      const owners = new Set(resourcePolicyStatements(template).map(({ owner }) => owner));
+      for (const type of ['AWS::KMS::Key', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy']) {
+        const ids = resourcesOfType(template, type).map(([id]) => id);
+        expect(ids.length, type).toBeGreaterThan(0);
+        for (const id of ids) expect(owners.has(id), id).toBe(true);
+      }
+    });
+
+    it('never allows anyone (`*` principal) and never uses NotPrincipal or NotAction', () => {
+      for (const owned of resourcePolicyStatements(template)) {
+        expect(owned.statement.NotPrincipal, whereOf(owned)).toBeUndefined();
+        expect(owned.statement.NotAction, whereOf(owned)).toBeUndefined();
+        // A Deny with a `*` principal is how TLS-only is enforced; an Allow with one makes a resource public.
+        if (owned.statement.Effect === 'Allow') expect(isAnyone(owned.statement.Principal), whereOf(owned)).toBe(false);
+        else expect(owned.statement.Effect, whereOf(owned)).toBe('Deny');
+      }
+    });
+
+    it('gives kms:* on a key only to the account root, which delegates to the narrow IAM policies', () => {
+      const keyAllows = allows('AWS::KMS::Key');
+      for (const [keyId] of resourcesOfType(template, 'AWS::KMS::Key')) {
+        expect(
+          keyAllows.filter((owned) => owned.owner === keyId).map((owned) => owned.statement.Principal),
+          keyId,
+        ).toContainEqual(accountRoot);
+      }
+      for (const owned of keyAllows) {
+        // `Resource: '*'` in a key policy is the key itself, the only value KMS accepts.
+        expect(owned.statement.Resource, whereOf(owned)).toBe('*');
+        if (JSON.stringify(owned.statement.Principal) === JSON.stringify(accountRoot)) {
+          expect(owned.statement.Action, whereOf(owned)).toBe('kms:*');
+        } else {
+          for (const action of actionsOf(owned)) expect(action, whereOf(owned)).not.toBe('kms:*');
+        }
+      }
+    });
+
+    it('lets AWS services use a key, bucket or topic only on behalf of this account, with listed wildcards only', () => {
+      const serviceAllows = resourcePolicyStatements(template).filter(
+        (owned) =>
+          owned.statement.Effect === 'Allow' &&
+          JSON.stringify(owned.statement.Principal) !== JSON.stringify(accountRoot),
+      );
+      for (const owned of serviceAllows) {
+        const service = (owned.statement.Principal as { Service?: unknown } | undefined)?.Service;
+        expect(typeof service === 'string' && service.endsWith('.amazonaws.com'), whereOf(owned)).toBe(true);
+        // Without the condition any account's CloudWatch (the confused deputy) could use it.
+        expect(boundToThisAccount(owned), whereOf(owned)).toBe(true);
+        for (const action of actionsOf(owned)) {
+          if (!action.includes('*')) continue;
+          const where = `${action} is not in the allow-list; ${whereOf(owned)}`;
+          expect(owned.kind, where).toBe('AWS::KMS::Key');
+          expect(keyPolicyWildcardActions.has(`${String(service)} ${action}`), where).toBe(true);
+        }
+      }
+    });
+
+    it('rotates every KMS key', () => {
+      const keys = resourcesOfType(template, 'AWS::KMS::Key');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const [id, key] of keys) expect(key.Properties?.EnableKeyRotation, id).toBe(true);
+    });
+  });
+
+  describe('encryption at rest, TLS only, nothing public', () => {
+    /** A key of this stack (rotating, tested above) or the AWS managed key of the service. */
+    const isKeyOf = (value: unknown, awsManagedAlias: string) => {
+      const target = getAttTarget(value) ?? (value as { Ref?: string } | null)?.Ref;
+      if (target !== undefined) return resource(template, target).Type === 'AWS::KMS::Key';
+      return value === awsManagedAlias;
+    };
+    const buckets = () => resourcesOfType(template, 'AWS::S3::Bucket');
+    const secureTransportIsFalse = (statement: { Condition?: Record<string, Record<string, unknown>> }) =>
+      String(statement.Condition?.Bool?.['aws:SecureTransport']) === 'false';
+
+    it('encrypts every stream with KMS', () => {
+      const streams = resourcesOfType(template, 'AWS::Kinesis::Stream');
+      expect(streams.length).toBeGreaterThan(0);
+      for (const [id] of streams) {
+        const { StreamEncryption } = propertiesOf<StreamProperties>(template, id);
+        expect(StreamEncryption?.EncryptionType, id).toBe('KMS');
+        expect(isKeyOf(StreamEncryption?.KeyId, 'alias/aws/kinesis'), id).toBe(true);
+      }
+    });
+
+    it('encrypts every table with a KMS key (SSESpecification)', () => {
+      const tables = [
+        ...resourcesOfType(template, 'AWS::DynamoDB::Table'),
+        ...resourcesOfType(template, 'AWS::DynamoDB::GlobalTable'),
+      ];
+      expect(tables.length).toBeGreaterThanOrEqual(4);
+      for (const [id] of tables) {
+        expect(propertiesOf<TableProperties>(template, id).SSESpecification?.SSEEnabled, id).toBe(true);
+      }
+    });
+
+    it('encrypts every bucket by default (BucketEncryption)', () => {
+      expect(buckets().length).toBeGreaterThanOrEqual(5);
+      for (const [id] of buckets()) {
+        const rules =
+          propertiesOf<{
+            BucketEncryption?: {
+              ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault?: { SSEAlgorithm: string } }[];
+            };
+          }>(template, id).BucketEncryption?.ServerSideEncryptionConfiguration ?? [];
+        expect(rules.length, id).toBeGreaterThan(0);
+        for (const rule of rules) {
+          expect(['AES256', 'aws:kms', 'aws:kms:dsse'], id).toContain(rule.ServerSideEncryptionByDefault?.SSEAlgorithm);
+        }
+      }
+    });
+
+    it('encrypts every topic with a KMS key (KmsMasterKeyId), and every queue if there is one', () => {
+      const topics = resourcesOfType(template, 'AWS::SNS::Topic');
+      expect(topics.length).toBeGreaterThan(0);
+      for (const [id] of topics) {
+        expect(
+          isKeyOf(propertiesOf<{ KmsMasterKeyId?: unknown }>(template, id).KmsMasterKeyId, 'alias/aws/sns'),
+          id,
+        ).toBe(true);
+      }
+      for (const [id] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+        const queue = propertiesOf<{ KmsMasterKeyId?: unknown; SqsManagedSseEnabled?: boolean }>(template, id);
+        expect(queue.KmsMasterKeyId !== undefined || queue.SqsManagedSseEnabled !== false, id).toBe(true);
+      }
+    });
+
+    it('refuses plain-HTTP access to every bucket, the deployment bucket included, through its bucket policy', () => {
+      // The framework gives its deployment bucket the same Deny (with a boolean false); ours carry the string.
+      for (const [bucketId] of buckets()) {
+        const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(
+          ([, policy]) => JSON.stringify(policy.Properties?.Bucket) === JSON.stringify({ Ref: bucketId }),
+        );
+        expect(policies, bucketId).toHaveLength(1);
+        const denies = resourcePolicyStatements(template).filter(
+          (owned) =>
+            owned.owner === policies[0]?.[0] &&
+            owned.statement.Effect === 'Deny' &&
+            owned.statement.Principal === '*' &&
+            asArray(owned.statement.Action).includes('s3:*') &&
+            secureTransportIsFalse(owned.statement),
+        );
+        expect(denies, bucketId).toHaveLength(1);
+        const covered = asArray(denies[0]?.statement.Resource)
+          .map(flattenArn)
+          .map((arn) => arn.replace(`arn:<AWS::Partition>:s3:::<${bucketId}>`, `<${bucketId}.Arn>`))
+          .sort();
+        expect(covered, bucketId).toEqual([`<${bucketId}.Arn>`, `<${bucketId}.Arn>/*`]);
+      }
+    });
+
+    it('refuses publishing to every topic over plain HTTP', () => {
+      const topics = resourcesOfType(template, 'AWS::SNS::Topic');
+      expect(topics.length).toBeGreaterThan(0);
+      for (const [topicId] of topics) {
+        const denies = resourcePolicyStatements(template).filter(
+          (owned) =>
+            owned.kind === 'AWS::SNS::TopicPolicy' &&
+            owned.statement.Effect === 'Deny' &&
+            owned.statement.Principal === '*' &&
+            asArray(owned.statement.Action).includes('sns:Publish') &&
+            JSON.stringify(owned.statement.Resource) === JSON.stringify({ Ref: topicId }) &&
+            secureTransportIsFalse(owned.statement),
+        );
+        expect(denies, topicId).toHaveLength(1);
+      }
+    });
+
+    it('blocks public access on every bucket, the deployment bucket included, and grants no ACL', () => {
+      for (const [bucketId, bucket] of buckets()) {
+        expect(bucket.Properties?.PublicAccessBlockConfiguration, bucketId).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        expect(bucket.Properties?.AccessControl, bucketId).toBeUndefined();
+        expect(bucket.Properties?.WebsiteConfiguration, bucketId).toBeUndefined();
+      }
+    });
+  });
+
+  describe('entry points', () => {
+    it('puts every route but the dashboard page behind the producer authorizer', () => {
+      const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties ?? {});
+      const open = routes.filter((route) => (route.AuthorizationType ?? 'NONE') === 'NONE').map((r) => r.RouteKey);
+      expect(open).toEqual(publicRoutes);
+      for (const route of routes.filter((candidate) => !publicRoutes.includes(String(candidate.RouteKey)))) {
+        expect(route.AuthorizationType, String(route.RouteKey)).toBe('CUSTOM');
+        expect(route.AuthorizerId, String(route.RouteKey)).toEqual({ Ref: 'HttpApiAuthorizerProducerAuthorizer' });
+      }
+    });
+
+    it('lets only this API and this schedule invoke functions, and exposes no function URL', () => {
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission');
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const [id, permission] of permissions) {
+        const properties = permission.Properties ?? {};
+        expect(properties.Action, id).toBe('lambda:InvokeFunction');
+        expect(['apigateway.amazonaws.com', 'events.amazonaws.com'], id).toContain(properties.Principal);
+        const source = flattenArn(properties.SourceArn);
+        if (properties.Principal === 'apigateway.amazonaws.com') expect(source, id).toContain(':<HttpApi>/');
+        else expect(getAttTarget(properties.SourceArn) ?? '', id).toMatch(/EventsRule/);
+      }
+      expect(resourcesOfType(template, 'AWS::Lambda::Url')).toEqual([]);
+    });
+
+    it('writes no request to the logs: no event logging, no headers in the access log', () => {
+      // POWERTOOLS_LOGGER_LOG_EVENT would log the authorizer event, Authorization header and all.
+      for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+        const variables = propertiesOf<FunctionProperties>(template, id).Environment.Variables;
+        expect(String(variables.POWERTOOLS_LOGGER_LOG_EVENT ?? 'false').toLowerCase(), id).toBe('false');
+      }
+      const { AccessLogSettings } = propertiesOf<{ AccessLogSettings: { Format: string } }>(template, 'HttpApiStage');
+      expect(AccessLogSettings.Format).not.toMatch(/header|authorization|identitySource/i);
     });
   });
 
@@ -448,47 +787,20 @@ describe('packaged stack, stage ci with default params', () => {
   });
 
   it.each(['ArchiveBucket', 'ArchiveFailedBatchesBucket', 'AggregateFailedBatchesBucket', 'AlertFailedBatchesBucket'])(
-    '%s is encrypted, private, TLS-only and expires',
+    '%s tiers and expires its objects, with ACLs disabled',
     (bucketId) => {
+      // Encryption, TLS-only and public access are checked for every bucket under "encryption at rest".
       const bucket = propertiesOf<{
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
-        };
-        PublicAccessBlockConfiguration: Record<string, boolean>;
+        OwnershipControls: { Rules: { ObjectOwnership: string }[] };
         LifecycleConfiguration: {
           Rules: { Status: string; ExpirationInDays: number; Transitions: { TransitionInDays: number }[] }[];
         };
       }>(template, bucketId);
-      const [encryption] = bucket.BucketEncryption.ServerSideEncryptionConfiguration;
-      expect(['AES256', 'aws:kms']).toContain(encryption?.ServerSideEncryptionByDefault.SSEAlgorithm);
-      expect(bucket.PublicAccessBlockConfiguration).toEqual({
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      });
+      expect(bucket.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
       const [rule] = bucket.LifecycleConfiguration.Rules;
       expect(rule?.Status).toBe('Enabled');
       expect(rule?.Transitions[0]?.TransitionInDays).toBeGreaterThanOrEqual(30);
       expect(rule?.ExpirationInDays).toBeGreaterThan(rule?.Transitions[0]?.TransitionInDays ?? 0);
-
-      const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(
-        ([, policy]) => JSON.stringify(policy.Properties?.Bucket) === JSON.stringify({ Ref: bucketId }),
-      );
-      expect(policies).toHaveLength(1);
-      const { Statement } = (policies[0]?.[1].Properties?.PolicyDocument ?? { Statement: [] }) as {
-        Statement: Record<string, unknown>[];
-      };
-      expect(Statement).toContainEqual(
-        expect.objectContaining({
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        }),
-      );
-      const deny = Statement.find((statement) => statement.Effect === 'Deny');
-      expect(asArray(deny?.Resource).map(arnOf).sort()).toEqual([bucketId, `${bucketId}/*`]);
     },
   );
 
