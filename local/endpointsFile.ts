@@ -24,6 +24,10 @@ export interface LocalEndpoints {
   buckets: Record<string, string>;
   /** Topic ARNs by CloudFormation logical id. */
   topics: Record<string, string>;
+  /** The local Lambda Invoke API (`new LambdaClient({ endpoint })`), see local/lambda/invokeApi.ts. */
+  lambda: string;
+  /** Functions by CloudFormation logical id (`ArchiveLambdaFunction`): name, ARN and execution role ARN. */
+  functions: Record<string, { name: string; arn: string; roleArn: string }>;
 }
 
 /** `.local/endpoints.json`, or under KP_LOCAL_DIR when set (tests run a second pipeline that way). */

@@ -12,6 +12,7 @@ import { startEmulators } from './emulators.ts';
 import { LOCAL_ENDPOINTS_PATH, type LocalEndpoints, writeLocalEndpoints } from './endpointsFile.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { startHttpApi } from './httpApi/httpApi.ts';
+import { startInvokeApi } from './lambda/invokeApi.ts';
 import { loadLocalLambda } from './lambda/localLambda.ts';
 import { localClients } from './localClients.ts';
 import { assertProcessCanServe, bindProcessEndpoints } from './processEndpoints.ts';
@@ -26,8 +27,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Start from empty data: everything in `dataDir` is removed once it is claimed for this start. */
   fresh?: boolean;
-  /** 0 picks a free port. Defaults: HTTP API 3000, Kinesis 4568, DynamoDB 8000, S3 4569, SNS 4575. */
-  ports?: { http?: number; kinesis?: number; dynamodb?: number; s3?: number; sns?: number };
+  /** 0 picks a free port. Defaults: HTTP API 3000, Kinesis 4568, DynamoDB 8000, S3 4569, SNS 4575, Lambda 4574. */
+  ports?: { http?: number; kinesis?: number; dynamodb?: number; s3?: number; sns?: number; lambda?: number };
   /** Where to publish the endpoints. Default `.local/endpoints.json`. */
   endpointsFile?: string;
   /** Shard poll interval of the event source mappings (AWS: about 1 s). */
@@ -59,7 +60,7 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-type Ports = { http: number; kinesis: number; dynamodb: number; s3: number; sns: number };
+type Ports = { http: number; kinesis: number; dynamodb: number; s3: number; sns: number; lambda: number };
 
 export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   http: 3000,
@@ -67,6 +68,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   dynamodb: 8000,
   s3: 4569,
   sns: 4575,
+  lambda: 4574,
 });
 
 /** kinesis-local's ARNs and the template's resolve in this region; the emulators are started in it. */
@@ -151,6 +153,8 @@ async function startPieces(
 
   bindProcessEndpoints(emulators.endpoints);
   const lambda = await loadLocalLambda(app.functions);
+  const invokeApi = await startInvokeApi({ functions: app.functions, invoke: lambda.invoke, port: ports.lambda, log });
+  cleanups.add('the Lambda Invoke API', () => invokeApi.close());
   const mappings = await startMappings(app, {
     invoke: lambda.invoke,
     clients,
@@ -192,6 +196,10 @@ async function startPieces(
     tables: Object.fromEntries(app.tables.map((t) => [t.logicalId, t.name])),
     buckets: Object.fromEntries(app.buckets.map((b) => [b.logicalId, b.name])),
     topics: Object.fromEntries(app.topics.map((t) => [t.logicalId, t.arn])),
+    lambda: invokeApi.url,
+    functions: Object.fromEntries(
+      app.functions.map((f) => [f.logicalId, { name: f.name, arn: f.arn, roleArn: f.roleArn }]),
+    ),
   };
   const endpointsFile = options.endpointsFile ?? LOCAL_ENDPOINTS_PATH;
   await writeLocalEndpoints(endpoints, endpointsFile);

@@ -8,7 +8,7 @@ import { DEFAULT_PORTS, start } from './runtime.ts';
 /**
  * `npm start`: the whole pipeline on this machine. Flags: --fresh (wipe the data first),
  * --verbose (handler logs), --poll-interval <ms>. Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
- * KP_DYNAMODB_PORT, KP_S3_PORT, KP_SNS_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
+ * KP_DYNAMODB_PORT, KP_S3_PORT, KP_SNS_PORT, KP_LAMBDA_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
  * `data/` and `endpoints.json`. KP_EXTRA_RESOURCES names a JSON file of CloudFormation resources to
  * add locally (a debugging consumer, say) without touching serverless.yml. Fault injection (tests):
  * KP_FUNCTION_ENDPOINTS (JSON: endpoints the functions use instead of the emulators', e.g. a
@@ -107,6 +107,7 @@ const runtime = await start({
     dynamodb: port('KP_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
     s3: port('KP_S3_PORT', DEFAULT_PORTS.s3),
     sns: port('KP_SNS_PORT', DEFAULT_PORTS.sns),
+    lambda: port('KP_LAMBDA_PORT', DEFAULT_PORTS.lambda),
   },
 }).catch((error: unknown) => {
   console.error(`error: the local pipeline did not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -123,6 +124,7 @@ kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000
   DynamoDB   ${endpoints.dynamodb}        ${Object.values(endpoints.tables).join(', ')}
   S3         ${endpoints.s3}        ${Object.values(endpoints.buckets).join(', ') || '(no buckets)'}
   SNS        ${endpoints.sns}        messages published land in ${endpoints.snsSinkDir}/<topic>.ndjson
+  Lambda     ${endpoints.lambda}        Invoke API (npm run redrive / replay), functions by name or ARN
   region     ${endpoints.region}     (any AWS tool works with dummy credentials)
 
   dev token  ${endpoints.token}

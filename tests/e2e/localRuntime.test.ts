@@ -13,7 +13,7 @@ import { readAllRecords } from '../helpers/kinesisReader.ts';
 import { clientsFor, type PostEventsOptions, postEvents } from '../helpers/localPipeline.ts';
 import { runCli } from '../helpers/runCli.ts';
 
-const FREE_PORTS = { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 };
+const FREE_PORTS = { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0, lambda: 0 };
 let localDir: string;
 let runtime: LocalRuntime;
 let kinesis: KinesisClient;

@@ -70,12 +70,19 @@ function listenOnce(port = 0): Promise<number | undefined> {
 }
 
 // Fixed ports, the same for every start: one process serves one pipeline's emulator endpoints.
-let ports: { http: number; kinesis: number; dynamodb: number; s3: number };
+let ports: { http: number; kinesis: number; dynamodb: number; s3: number; sns: number; lambda: number };
 let localDir: string;
 
 beforeAll(async () => {
   const free = async () => (await listenOnce()) ?? 0;
-  ports = { http: await free(), kinesis: await free(), dynamodb: await free(), s3: await free() };
+  ports = {
+    http: await free(),
+    kinesis: await free(),
+    dynamodb: await free(),
+    s3: await free(),
+    sns: await free(),
+    lambda: await free(),
+  };
 });
 
 beforeEach(async () => {

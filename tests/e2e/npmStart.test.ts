@@ -40,6 +40,7 @@ describe('npm start, as a user runs it', () => {
         KP_KINESIS_PORT: '0',
         KP_DYNAMODB_PORT: '0',
         KP_S3_PORT: '0',
+        KP_LAMBDA_PORT: '0',
         KP_SNS_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,6 +154,7 @@ const FREE_PORTS_ENV = {
   KP_KINESIS_PORT: '0',
   KP_DYNAMODB_PORT: '0',
   KP_S3_PORT: '0',
+  KP_LAMBDA_PORT: '0',
   KP_SNS_PORT: '0',
 };
 

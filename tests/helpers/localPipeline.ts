@@ -25,7 +25,7 @@ export async function startTestPipeline(
   return start({
     dataDir: join(localDir, 'data'),
     endpointsFile: join(localDir, 'endpoints.json'),
-    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 },
+    ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0, lambda: 0 },
     pollIntervalMs: 100,
     log: () => {},
     ...options,
