@@ -1,7 +1,13 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmulatorStartError } from './errors.ts';
-import { type ChildExit, describeExit, type KinesisProcess, spawnKinesisLocal } from './kinesisProcess.ts';
+import {
+  type ChildExit,
+  describeExit,
+  type KinesisProcess,
+  SNAPSHOT_FILE,
+  spawnKinesisLocal,
+} from './kinesisProcess.ts';
 import { waitForKinesis } from './probes.ts';
 import { type Relay, startRelay } from './relay.ts';
 import { freePorts, LOOPBACK } from './servers.ts';
@@ -45,7 +51,6 @@ const STATE_CHANGE_SETTINGS = Object.freeze([
 ]);
 
 /** kinesis-local's default PERSIST_FILE_NAME. */
-const SNAPSHOT_FILE = 'kinesis-data.json';
 /** Two free-port races in a row are already unlikely; three is plenty. */
 const MAX_SPAWN_ATTEMPTS = 3;
 /** Time to write the final snapshot after SIGTERM; without persistence there is nothing to wait for. */

@@ -23,15 +23,54 @@ export interface KinesisProcess {
   stop(graceMs: number): Promise<void>;
 }
 
+/** kinesis-local's snapshot, in its PERSIST_PATH folder (PERSIST_FILE_NAME's default). */
+export const SNAPSHOT_FILE = 'kinesis-data.json';
+
 const TAIL_LINES = 40;
 const MAX_LINE_CHARS = 500;
 
 /**
- * Preloaded into the child. Our end of its stdin closes when this process is gone, however it
- * died (a SIGKILLed vitest worker runs no 'exit' handler), and the child then ends itself:
- * SIGTERM first, which writes its snapshot, and a hard exit if that stalls.
+ * Preloaded into the child.
+ *
+ * - Our end of its stdin closes when this process is gone, however it died (a SIGKILLed vitest
+ *   worker or `npm start` runs no 'exit' handler), and the child then ends itself: SIGTERM first,
+ *   which writes its snapshot, and a hard exit if that stalls.
+ * - kinesis-local writes its snapshot with `fs.createWriteStream`, truncating the file first: a
+ *   process that dies during a write (that hard exit, or a kill) leaves a cut or empty snapshot,
+ *   and the stream's records are gone at the next start. The snapshot is written beside the file
+ *   instead and renamed over it once complete, so the file always holds a whole snapshot: at worst
+ *   the last one before the crash.
  */
-const PARENT_GUARD = `
+const CHILD_PRELOAD = `
+import fs from 'node:fs';
+const createWriteStream = fs.createWriteStream;
+let opened = 0;
+let renamed = 0;
+fs.createWriteStream = function (path, options) {
+  if (typeof path !== 'string' || !path.endsWith('${SNAPSHOT_FILE}')) return createWriteStream.call(this, path, options);
+  // Each write gets its own file (a periodic write and the final one may overlap), and only a
+  // write newer than the last one renamed replaces the snapshot.
+  const number = ++opened;
+  const partial = path + '.' + number + '.partial';
+  const stream = createWriteStream.call(this, partial, options);
+  // At 'finish' every byte is written (the final snapshot's process may exit before 'close'), and
+  // seen in emit rather than with a listener, which fs2 may remove when it is done with the stream.
+  const emit = stream.emit;
+  stream.emit = function (name, ...args) {
+    if (name === 'finish' && !stream.errored) {
+      try {
+        if (number > renamed) {
+          fs.renameSync(partial, path);
+          renamed = number;
+        } else fs.rmSync(partial, { force: true });
+      } catch (error) {
+        process.stderr.write('snapshot rename failed: ' + error.message + String.fromCharCode(10));
+      }
+    }
+    return emit.call(this, name, ...args);
+  };
+  return stream;
+};
 process.stdin.on('error', () => {});
 process.stdin.on('end', () => {
   process.kill(process.pid, 'SIGTERM');
@@ -46,8 +85,8 @@ process.stdin.on('end', () => {
  */
 export function spawnKinesisLocal(env: Record<string, string>, log: Log): KinesisProcess {
   const packageDir = dirname(createRequire(import.meta.url).resolve('kinesis-local/package.json'));
-  const guard = `data:text/javascript,${encodeURIComponent(PARENT_GUARD)}`;
-  const child = spawn(process.execPath, ['--import', guard, join(packageDir, 'main.js')], {
+  const preload = `data:text/javascript,${encodeURIComponent(CHILD_PRELOAD)}`;
+  const child = spawn(process.execPath, ['--import', preload, join(packageDir, 'main.js')], {
     cwd: packageDir,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
