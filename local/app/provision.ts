@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
@@ -37,18 +38,36 @@ const ACTIVE_TIMEOUT_MS = 30_000;
 export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients): Promise<void> {
   const tasks = [
     ...app.streams.map(async (stream) => {
-      const streamArn = await ensureStream(clients.kinesis, stream);
+      const streamArn = await retryingTransient(() => ensureStream(clients.kinesis, stream));
       const consumers = app.consumers.filter((consumer) => consumer.streamLogicalId === stream.logicalId);
       await settleAll(
-        consumers.map((consumer) => ensureConsumer(clients.kinesis, streamArn, consumer)),
+        consumers.map((consumer) => retryingTransient(() => ensureConsumer(clients.kinesis, streamArn, consumer))),
         `stream consumers of ${stream.name}`,
       );
     }),
-    ...app.tables.map((table) => ensureTable(clients.dynamodb, table)),
-    ...app.buckets.map((bucket) => ensureBucket(clients.s3, bucket.name)),
-    ...app.topics.map((topic) => ensureTopic(clients.sns, topic)),
+    ...app.tables.map((table) => retryingTransient(() => ensureTable(clients.dynamodb, table))),
+    ...app.buckets.map((bucket) => retryingTransient(() => ensureBucket(clients.s3, bucket.name))),
+    ...app.topics.map((topic) => retryingTransient(() => ensureTopic(clients.sns, topic))),
   ];
   await settleAll(tasks, 'the local streams, consumers, tables, buckets and topics');
+}
+
+/**
+ * Runs an idempotent ensure-step again after a server-side error (a 5xx, or an answer the SDK could
+ * not read): an emulator that has just restored a large snapshot can answer so for a moment after
+ * its readiness probe passed. Other errors (a bad definition) fail at once.
+ */
+async function retryingTransient<T>(step: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+      const transient = status >= 500 || (error as Error).name === 'UnknownError';
+      if (!transient || attempt >= attempts) throw error;
+      await sleep(100 * 2 ** attempt);
+    }
+  }
 }
 
 /** Waits for every task (none is left running behind the caller's back), then reports all failures. */
@@ -56,7 +75,11 @@ async function settleAll(tasks: Promise<unknown>[], what: string): Promise<void>
   const results = await Promise.allSettled(tasks);
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
   if (failures.length > 0) {
-    const reasons = failures.map((failure) => (failure instanceof Error ? failure.message : String(failure)));
+    const reasons = failures.map((failure) => {
+      if (!(failure instanceof Error)) return String(failure);
+      const status = (failure as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      return status ? `${failure.message} (HTTP ${status})` : failure.message;
+    });
     throw new ProvisionError(failures, `Creating ${what} failed: ${reasons.join('; ')}`);
   }
 }
