@@ -36,10 +36,16 @@ export async function readAllRecords(
     let { ShardIterator } = await client.send(
       new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
     );
+    // A page can be empty, or say 0 ms behind, before the end of the shard (kinesis-local does so
+    // at the boundary of a restored snapshot): stop only at an empty page that is 0 ms behind, or
+    // after a few empty pages in a row.
+    let emptyPages = 0;
     while (ShardIterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
-      for (const record of page.Records ?? []) all.push({ ...record, shardId });
-      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
+      const records = page.Records ?? [];
+      for (const record of records) all.push({ ...record, shardId });
+      emptyPages = records.length === 0 ? emptyPages + 1 : 0;
+      if ((records.length === 0 && page.MillisBehindLatest === 0) || emptyPages >= 5) break;
       ShardIterator = page.NextShardIterator;
     }
   }

@@ -1,0 +1,65 @@
+/** Count, value count, sum, min and max: what the aggregates consumer keeps per window and key. */
+export interface Totals {
+  count: number;
+  valueCount: number;
+  sum: number;
+  min?: number;
+  max?: number;
+}
+
+/** One item of GET /aggregates. */
+export interface AggregateView extends Totals {
+  type: string;
+  source?: string;
+  window: string;
+}
+
+/**
+ * The totals the aggregates must reach for these events, per key (e.g. per type).
+ *
+ * @example
+ * const expected = totalsBy(accepted, (event) => event.type);
+ */
+export function totalsBy<E extends { value?: number }>(
+  events: readonly E[],
+  keyOf: (event: E) => string,
+): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
+  for (const event of events) {
+    const key = keyOf(event);
+    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
+    entry.count += 1;
+    if (event.value !== undefined) {
+      entry.valueCount += 1;
+      entry.sum += event.value;
+      entry.min = Math.min(entry.min ?? event.value, event.value);
+      entry.max = Math.max(entry.max ?? event.value, event.value);
+    }
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
+/**
+ * Folds the per-window aggregates of the query API into totals per key.
+ *
+ * @example
+ * const byType = foldWindows(await getAllPages<AggregateView>(endpoints, '/aggregates?...'), (item) => item.type);
+ */
+export function foldWindows(
+  items: readonly AggregateView[],
+  keyOf: (item: AggregateView) => string,
+): Map<string, Totals> {
+  const totals = new Map<string, Totals>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
+    entry.count += item.count;
+    entry.valueCount += item.valueCount;
+    entry.sum += item.sum;
+    if (item.min !== undefined) entry.min = Math.min(entry.min ?? item.min, item.min);
+    if (item.max !== undefined) entry.max = Math.max(entry.max ?? item.max, item.max);
+    totals.set(key, entry);
+  }
+  return totals;
+}
