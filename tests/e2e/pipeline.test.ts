@@ -2,6 +2,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, readPublished } from '../../local/emulators.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
+import { type AggregateView, foldWindows, totalsBy } from '../helpers/aggregateTotals.ts';
 import {
   archivedLines,
   clientsFor,
@@ -62,53 +63,6 @@ function eventsToPost(now: number): PostedEvent[] {
   const all = [...ordinary];
   for (const [k, error] of errors.entries()) all.splice((k * 211) % all.length, 0, error);
   return all;
-}
-
-interface Totals {
-  count: number;
-  valueCount: number;
-  sum: number;
-  min?: number;
-  max?: number;
-}
-
-function totalsBy(events: readonly PostedEvent[], keyOf: (event: PostedEvent) => string): Map<string, Totals> {
-  const totals = new Map<string, Totals>();
-  for (const event of events) {
-    const key = keyOf(event);
-    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
-    entry.count += 1;
-    if (event.value !== undefined) {
-      entry.valueCount += 1;
-      entry.sum += event.value;
-      entry.min = Math.min(entry.min ?? event.value, event.value);
-      entry.max = Math.max(entry.max ?? event.value, event.value);
-    }
-    totals.set(key, entry);
-  }
-  return totals;
-}
-
-interface AggregateView extends Totals {
-  type: string;
-  source?: string;
-  window: string;
-}
-
-/** Folds per-window aggregates of the API into totals per key. */
-function foldWindows(items: readonly AggregateView[], keyOf: (item: AggregateView) => string): Map<string, Totals> {
-  const totals = new Map<string, Totals>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const entry = totals.get(key) ?? { count: 0, valueCount: 0, sum: 0 };
-    entry.count += item.count;
-    entry.valueCount += item.valueCount;
-    entry.sum += item.sum;
-    if (item.min !== undefined) entry.min = Math.min(entry.min ?? item.min, item.min);
-    if (item.max !== undefined) entry.max = Math.max(entry.max ?? item.max, item.max);
-    totals.set(key, entry);
-  }
-  return totals;
 }
 
 const INVALID_RECORDS = [
