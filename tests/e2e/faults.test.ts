@@ -355,9 +355,13 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     // The faults did happen, in the amounts asked for.
     const { counts } = proxies.kinesis;
     expect(counts.throttledEntries).toBeGreaterThan(posted.length * 0.15);
-    expect(Object.keys(counts.failedCalls).sort()).toEqual(
-      ['InternalFailure', 'ProvisionedThroughputExceededException', 'ServiceUnavailable'].sort(),
-    );
+    // Whole calls failed too, of the kinds asked for (which kinds a run draws depends on how many
+    // calls the timing makes, so not every kind need appear).
+    const failedCalls = Object.entries(counts.failedCalls);
+    expect(failedCalls.reduce((sum, [, n]) => sum + n, 0)).toBeGreaterThan(0);
+    for (const [code] of failedCalls) {
+      expect(['InternalFailure', 'ProvisionedThroughputExceededException', 'ServiceUnavailable']).toContain(code);
+    }
     expect(keyedResends).toBeGreaterThan(5);
 
     const { kinesis } = clientsFor(runtime.endpoints);
@@ -422,7 +426,8 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     const errors = lines.filter(({ line }) => line.reason !== undefined);
     expect(errors.map(({ line }) => line.data).sort()).toEqual([...poisonData].sort());
     for (const { key } of errors) expect(key).toMatch(/^errors\//);
-    expect(proxies.s3.counts.failedCalls.SlowDown ?? 0).toBeGreaterThan(0);
+    // The archive's S3 calls did fail meanwhile (SlowDown or InternalError, as the draws fall).
+    expect(proxies.s3.injected()).toBeGreaterThan(0);
   }, 120_000);
 
   it('keeps the aggregates exact: counts, sums, minima and maxima per type equal those of the accepted events', async () => {
