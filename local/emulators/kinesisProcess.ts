@@ -33,8 +33,9 @@ const MAX_LINE_CHARS = 500;
  * Preloaded into the child.
  *
  * - Our end of its stdin closes when this process is gone, however it died (a SIGKILLed vitest
- *   worker or `npm start` runs no 'exit' handler), and the child then ends itself: SIGTERM first,
- *   which writes its snapshot, and a hard exit if that stalls.
+ *   worker or `npm start` runs no 'exit' handler), and the child then ends itself: when persisting,
+ *   once a snapshot begun after that moment is on disk (at most PERSIST_INTERVAL later), then
+ *   SIGTERM, and a hard exit if that stalls.
  * - kinesis-local writes its snapshot with `fs.createWriteStream`, truncating the file first: a
  *   process that dies during a write (that hard exit, or a kill) leaves a cut or empty snapshot,
  *   and the stream's records are gone at the next start. The snapshot is written beside the file
@@ -73,8 +74,18 @@ fs.createWriteStream = function (path, options) {
 };
 process.stdin.on('error', () => {});
 process.stdin.on('end', () => {
-  process.kill(process.pid, 'SIGTERM');
-  setTimeout(() => process.exit(1), 5000).unref();
+  const end = () => {
+    process.kill(process.pid, 'SIGTERM');
+    setTimeout(() => process.exit(1), 5000).unref();
+  };
+  if (process.env.SHOULD_PERSIST_DATA !== 'true') return end();
+  // The parent is gone, and every client with it: first wait for a snapshot begun after this
+  // moment (the next periodic one), which holds every acknowledged record. The one SIGTERM writes
+  // may not come, or not hold the last records, when it cuts a periodic write short.
+  const after = opened;
+  const deadline = Date.now() + 5000;
+  const wait = () => (renamed > after || Date.now() > deadline ? end() : setTimeout(wait, 25));
+  wait();
 }).resume();
 `;
 
