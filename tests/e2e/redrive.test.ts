@@ -9,6 +9,7 @@ import { pollUntil } from '../../local/emulators.ts';
 import { writeLocalEndpoints } from '../../local/endpointsFile.ts';
 import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
+import type { AggregateView } from '../helpers/aggregateTotals.ts';
 import {
   archivedLines,
   clientsFor,
@@ -34,17 +35,6 @@ let runtime: LocalRuntime;
 let cliEnv: Record<string, string>;
 let windowRange: string;
 let startedAt: number;
-
-interface AggregateView {
-  type: string;
-  source?: string;
-  window: string;
-  count: number;
-  valueCount: number;
-  sum: number;
-  min?: number;
-  max?: number;
-}
 
 /** Every aggregate in the test's window range, reduced to what is counted, in a stable order. */
 async function aggregates(): Promise<string[]> {

@@ -5,8 +5,11 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
+  PutRecordsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 
 /** The 128-bit hash key Kinesis derives from a partition key: MD5 of its UTF-8 bytes, unsigned. */
 export function hashKeyOf(partitionKey: string): bigint {
@@ -50,4 +53,30 @@ export async function readAllRecords(
     }
   }
   return all;
+}
+
+/**
+ * Puts `data` on a stream (one partition key) and returns the new records as the batch Lambda would
+ * deliver them, read back with GetRecords: real sequence numbers and arrival times.
+ *
+ * @example
+ * const event = await putAndReadBatch(kinesis, 'archive-it', [bytes], 'archive');
+ */
+export async function putAndReadBatch(
+  client: KinesisClient,
+  streamName: string,
+  data: Uint8Array[],
+  role: string,
+): Promise<KinesisStreamEvent> {
+  const before = new Set((await readAllRecords(client, streamName)).map((record) => record.SequenceNumber));
+  await client.send(
+    new PutRecordsCommand({ StreamName: streamName, Records: data.map((Data) => ({ Data, PartitionKey: 'user-1' })) }),
+  );
+  const fresh = (await readAllRecords(client, streamName)).filter((record) => !before.has(record.SequenceNumber));
+  const source = {
+    streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`,
+    region: 'us-east-1',
+    roleArn: `arn:aws:iam::000000000000:role/${role}`,
+  };
+  return batchEvent(fresh.map((record) => toShardRecord(record, record.shardId, source)));
 }

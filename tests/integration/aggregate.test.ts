@@ -1,15 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AggregateDependencies } from '../../functions/aggregate/aggregateBatch.ts';
 import type { AggregateTableClient } from '../../functions/aggregate/aggregateTable.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
-import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import { type AggregateItem, aggregateKey, BY_HOUR_INDEX, windowStart } from '../../shared/aggregates/aggregateItem.ts';
 import { aKinesisBatch, aPipelineRecordBytes } from '../helpers/kinesisEvents.ts';
-import { readAllRecords } from '../helpers/kinesisReader.ts';
+import { putAndReadBatch } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
 import { createAggregatesTable as createAggregatesTableIn, createStream } from '../helpers/resources.ts';
 
@@ -125,20 +124,8 @@ function someEvents(count: number, types: readonly string[] = ['click', 'view'])
 
 const bytesOf = (event: TestEvent) => aPipelineRecordBytes({ ...event, value: event.value });
 
-/** Puts records on the stream and returns them as the batch Lambda would deliver, read back with GetRecords. */
-async function batchOf(data: Uint8Array[]): Promise<KinesisStreamEvent> {
-  const before = new Set((await readAllRecords(kinesis, STREAM)).map((record) => record.SequenceNumber));
-  await kinesis.send(
-    new PutRecordsCommand({ StreamName: STREAM, Records: data.map((Data) => ({ Data, PartitionKey: 'user-1' })) }),
-  );
-  const fresh = (await readAllRecords(kinesis, STREAM)).filter((record) => !before.has(record.SequenceNumber));
-  const source = {
-    streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`,
-    region: 'us-east-1',
-    roleArn: 'arn:aws:iam::000000000000:role/aggregate',
-  };
-  return batchEvent(fresh.map((record) => toShardRecord(record, record.shardId, source)));
-}
+/** Puts records on the stream and returns them as the batch Lambda would deliver. */
+const batchOf = (data: Uint8Array[]) => putAndReadBatch(kinesis, STREAM, data, 'aggregate');
 
 const deps = (table: string, client: AggregateTableClient = documents): AggregateDependencies => ({
   dynamoDb: client,

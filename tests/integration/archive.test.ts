@@ -1,12 +1,11 @@
 import { gunzipSync } from 'node:zlib';
-import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
-import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import { aPipelineRecordBytes } from '../helpers/kinesisEvents.ts';
-import { readAllRecords } from '../helpers/kinesisReader.ts';
+import { putAndReadBatch } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
 import { createStream } from '../helpers/resources.ts';
 
@@ -33,20 +32,8 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-/** Puts records on the stream and returns them as the batch Lambda would deliver, read back with GetRecords. */
-async function batchOf(data: Uint8Array[]): Promise<KinesisStreamEvent> {
-  const before = new Set((await readAllRecords(kinesis, STREAM)).map((record) => record.SequenceNumber));
-  await kinesis.send(
-    new PutRecordsCommand({ StreamName: STREAM, Records: data.map((Data) => ({ Data, PartitionKey: 'user-1' })) }),
-  );
-  const fresh = (await readAllRecords(kinesis, STREAM)).filter((record) => !before.has(record.SequenceNumber));
-  const source = {
-    streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`,
-    region: 'us-east-1',
-    roleArn: 'arn:aws:iam::000000000000:role/archive',
-  };
-  return batchEvent(fresh.map((record) => toShardRecord(record, record.shardId, source)));
-}
+/** Puts records on the stream and returns them as the batch Lambda would deliver. */
+const batchOf = (data: Uint8Array[]) => putAndReadBatch(kinesis, STREAM, data, 'archive');
 
 async function listKeys(prefix: string): Promise<string[]> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));

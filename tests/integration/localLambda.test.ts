@@ -1,23 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { LocalFunction } from '../../local/app/model.ts';
 import { LocalRuntimeError } from '../../local/errors.ts';
 import { handlerLocation, loadLocalLambda } from '../../local/lambda/localLambda.ts';
+import { aBehaviourFunction as fn } from '../helpers/behaviourFunctions.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-const fn = (logicalId: string, exportName: string, overrides: Partial<LocalFunction> = {}): LocalFunction => ({
-  logicalId,
-  name: `local-${logicalId}`,
-  arn: `arn:aws:lambda:us-east-1:000000000000:function:local-${logicalId}`,
-  handler: `tests/fixtures/lambdaBehaviours.${exportName}`,
-  environment: {},
-  timeoutSeconds: 2,
-  memoryMb: 256,
-  roleArn: 'arn:aws:iam::000000000000:role/test',
-  ...overrides,
-});
 
 describe('the local Lambda invoker', () => {
   it('invokes with a real context and the function environment applied at load', async () => {

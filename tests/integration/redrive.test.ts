@@ -12,24 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordsExpiredError } from '../../cli/redrive/errors.ts';
 import type { KinesisBatchInfo } from '../../cli/redrive/failedBatches.ts';
 import { rereadBatch } from '../../cli/redrive/rereadBatch.ts';
-import type { LocalFunction } from '../../local/app/model.ts';
 import { type Emulators, pollUntil, startEmulators } from '../../local/emulators.ts';
 import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import { type InvokeApi, startInvokeApi } from '../../local/lambda/invokeApi.ts';
 import { loadLocalLambda } from '../../local/lambda/localLambda.ts';
+import { aBehaviourFunction as fn } from '../helpers/behaviourFunctions.ts';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-const fn = (logicalId: string, exportName: string): LocalFunction => ({
-  logicalId,
-  name: `local-${logicalId}`,
-  arn: `arn:aws:lambda:us-east-1:000000000000:function:local-${logicalId}`,
-  handler: `tests/fixtures/lambdaBehaviours.${exportName}`,
-  environment: {},
-  timeoutSeconds: 2,
-  memoryMb: 256,
-  roleArn: 'arn:aws:iam::000000000000:role/test',
-});
 
 describe('the local Lambda Invoke API, through the AWS SDK', () => {
   let api: InvokeApi;
