@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { lockDataDir, wipeLockedDataDir } from './emulators/dataDirLock.ts';
 import { startDynamoDb } from './emulators/dynamodb.ts';
 import { startKinesis } from './emulators/kinesis.ts';
+import { orphanSnapshotWaitMs, waitForOrphanedKinesis } from './emulators/kinesisOrphan.ts';
 import { LOCAL_CREDENTIALS } from './emulators/probes.ts';
 import { startS3 } from './emulators/s3.ts';
 import { startSns } from './emulators/sns.ts';
@@ -91,7 +92,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
   let started: Awaited<ReturnType<typeof startAll>>;
   try {
-    if (options.wipe && dataDir !== undefined) await wipeLockedDataDir(dataDir);
+    if (options.wipe && dataDir !== undefined) {
+      // An orphaned kinesis-local would otherwise rename its last snapshot into the emptied folder.
+      const snapshotWaitMs = orphanSnapshotWaitMs(options.persistInterval ?? DEFAULTS.persistInterval);
+      await waitForOrphanedKinesis(join(dataDir, 'kinesis'), snapshotWaitMs, options.log ?? (() => undefined));
+      await wipeLockedDataDir(dataDir);
+    }
     started = await startAll(options, region, dataDir);
   } catch (error) {
     await unlock();

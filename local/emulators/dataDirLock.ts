@@ -43,7 +43,8 @@ export async function wipeLockedDataDir(dir: string): Promise<void> {
   );
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (whoever owns it). */
+export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

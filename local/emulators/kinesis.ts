@@ -1,10 +1,12 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmulatorStartError } from './errors.ts';
+import { forgetKinesisPid, orphanSnapshotWaitMs, recordKinesisPid, waitForOrphanedKinesis } from './kinesisOrphan.ts';
 import {
   type ChildExit,
   describeExit,
   type KinesisProcess,
+  PARENT_GONE_WAIT_VARIABLE,
   SNAPSHOT_FILE,
   spawnKinesisLocal,
 } from './kinesisProcess.ts';
@@ -50,7 +52,6 @@ const STATE_CHANGE_SETTINGS = Object.freeze([
   'UPDATE_STREAM_MODE_DURATION',
 ]);
 
-/** kinesis-local's default PERSIST_FILE_NAME. */
 /** Two free-port races in a row are already unlikely; three is plenty. */
 const MAX_SPAWN_ATTEMPTS = 3;
 /** Time to write the final snapshot after SIGTERM; without persistence there is nothing to wait for. */
@@ -58,7 +59,12 @@ const PERSIST_STOP_GRACE_MS = 5_000;
 
 /** Starts kinesis-local behind two loopback relays and resolves once it answers ListStreams. */
 export async function startKinesis(options: KinesisOptions): Promise<KinesisEmulator> {
-  if (options.persistDir) await setAsideUnreadableSnapshot(options.persistDir, options.log);
+  if (options.persistDir) {
+    await mkdir(options.persistDir, { recursive: true });
+    const snapshotWaitMs = orphanSnapshotWaitMs(options.persistInterval);
+    await waitForOrphanedKinesis(options.persistDir, snapshotWaitMs, options.log, options.signal);
+    await setAsideUnreadableSnapshot(options.persistDir, options.log);
+  }
   const target = { plain: 0, tls: 0 };
   const relays: Relay[] = [];
   const closeRelays = () => Promise.all(relays.map((relay) => relay.close()));
@@ -82,6 +88,7 @@ export async function startKinesis(options: KinesisOptions): Promise<KinesisEmul
         stopping = true;
         await closeRelays();
         await child.stop(graceMs);
+        if (options.persistDir) await forgetKinesisPid(options.persistDir);
       },
     };
   } catch (error) {
@@ -99,6 +106,7 @@ async function spawnUntilReady(
     [target.plain, target.tls] = (await freePorts(2)) as [number, number];
     const child = spawnKinesisLocal(childEnvironment(options, target), options.log);
     try {
+      if (options.persistDir) await recordKinesisPid(options.persistDir, child.pid);
       const signal = AbortSignal.any([options.signal, child.exitSignal]);
       await waitForKinesis(endpoint, { region: options.region, timeoutMs: options.timeoutMs, signal });
       return child;
@@ -116,7 +124,12 @@ async function spawnUntilReady(
 function childEnvironment(options: KinesisOptions, ports: { plain: number; tls: number }): Record<string, string> {
   const durations = Object.fromEntries(STATE_CHANGE_SETTINGS.map((name) => [name, options.stateChangeDuration]));
   const persistence: Record<string, string> = options.persistDir
-    ? { SHOULD_PERSIST_DATA: 'true', PERSIST_PATH: options.persistDir, PERSIST_INTERVAL: options.persistInterval }
+    ? {
+        SHOULD_PERSIST_DATA: 'true',
+        PERSIST_PATH: options.persistDir,
+        PERSIST_INTERVAL: options.persistInterval,
+        [PARENT_GONE_WAIT_VARIABLE]: String(orphanSnapshotWaitMs(options.persistInterval)),
+      }
     : { SHOULD_PERSIST_DATA: 'false' };
   return {
     PATH: process.env.PATH ?? '',
@@ -161,7 +174,6 @@ function reportCrash(child: KinesisProcess, exit: ChildExit, log: Log): void {
  * file for inspection and start empty instead.
  */
 async function setAsideUnreadableSnapshot(dir: string, log: Log): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const file = join(dir, SNAPSHOT_FILE);
   const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return;

@@ -26,6 +26,12 @@ export interface KinesisProcess {
 /** kinesis-local's snapshot, in its PERSIST_PATH folder (PERSIST_FILE_NAME's default). */
 export const SNAPSHOT_FILE = 'kinesis-data.json';
 
+/**
+ * The child's environment variable with how long, once its parent is gone, it waits for the
+ * snapshot that holds every acknowledged record before it stops itself.
+ */
+export const PARENT_GONE_WAIT_VARIABLE = 'KP_PARENT_GONE_SNAPSHOT_WAIT_MS';
+
 const TAIL_LINES = 40;
 const MAX_LINE_CHARS = 500;
 
@@ -34,8 +40,8 @@ const MAX_LINE_CHARS = 500;
  *
  * - Our end of its stdin closes when this process is gone, however it died (a SIGKILLed vitest
  *   worker or `npm start` runs no 'exit' handler), and the child then ends itself: when persisting,
- *   once a snapshot begun after that moment is on disk (at most PERSIST_INTERVAL later), then
- *   SIGTERM, and a hard exit if that stalls.
+ *   once a snapshot of the state after that moment is on disk (about two PERSIST_INTERVALs later,
+ *   at most {@link PARENT_GONE_WAIT_VARIABLE}), then SIGTERM, and a hard exit if that stalls.
  * - kinesis-local writes its snapshot with `fs.createWriteStream`, truncating the file first: a
  *   process that dies during a write (that hard exit, or a kill) leaves a cut or empty snapshot,
  *   and the stream's records are gone at the next start. The snapshot is written beside the file
@@ -79,12 +85,16 @@ process.stdin.on('end', () => {
     setTimeout(() => process.exit(1), 5000).unref();
   };
   if (process.env.SHOULD_PERSIST_DATA !== 'true') return end();
-  // The parent is gone, and every client with it: first wait for a snapshot begun after this
-  // moment (the next periodic one), which holds every acknowledged record. The one SIGTERM writes
-  // may not come, or not hold the last records, when it cuts a periodic write short.
+  // The parent is gone, and every client with it: first wait for a snapshot whose state was read
+  // after this moment, so that it holds every acknowledged record. kinesis-local reads its state,
+  // then prints it (long, for a big stream), and only then opens the file: the next snapshot opened
+  // may hold a state read before this moment. Snapshots take turns (a semaphore), so the one after
+  // that read its state once the next one was written: wait for the second one opened from now.
+  // The one SIGTERM writes may not come, or not hold the last records, when it cuts a periodic
+  // write short.
   const after = opened;
-  const deadline = Date.now() + 5000;
-  const wait = () => (renamed > after || Date.now() > deadline ? end() : setTimeout(wait, 25));
+  const deadline = Date.now() + Number(process.env.${PARENT_GONE_WAIT_VARIABLE});
+  const wait = () => (renamed >= after + 2 || Date.now() > deadline ? end() : setTimeout(wait, 25));
   wait();
 }).resume();
 `;
