@@ -84,7 +84,7 @@ export async function spawnRuntime(options: SpawnRuntimeOptions): Promise<Runtim
       const since = Date.now();
       await pollUntil(async () => (orphans.some(isAlive) ? undefined : true), {
         what: `the processes the killed runtime had started (${orphans.join(', ')}) to exit`,
-        timeoutMs: 15_000,
+        timeoutMs: 30_000,
         intervalMs: 50,
       });
       return { orphans: orphans.length, orphanExitMs: Date.now() - since };
