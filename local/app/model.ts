@@ -79,6 +79,8 @@ export interface LocalStream {
   /** From ShardCount when PROVISIONED; the local default (4) for ON_DEMAND. */
   shardCount: number;
   retentionHours: number;
+  /** MaxRecordSizeInKiB: 1024 (the Kinesis default) up to 10240. */
+  maxRecordSizeKiB: number;
 }
 
 export interface LocalStreamConsumer {

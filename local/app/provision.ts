@@ -6,12 +6,14 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
   RegisterStreamConsumerCommand,
+  UpdateMaxRecordSizeCommand,
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { pollUntil } from '../emulators/poll.ts';
 import { ProvisionError } from './errors.ts';
 import type { LocalApp, LocalStream, LocalStreamConsumer, LocalTable, LocalTopic } from './model.ts';
+import { DEFAULT_MAX_RECORD_SIZE_KIB } from './readStreams.ts';
 
 export interface ProvisionClients {
   kinesis: KinesisClient;
@@ -94,7 +96,7 @@ async function settleAll(tasks: Promise<unknown>[], what: string): Promise<void>
  */
 export async function ensureStream(
   kinesis: KinesisClient,
-  stream: Pick<LocalStream, 'name' | 'shardCount'>,
+  stream: Pick<LocalStream, 'name' | 'shardCount'> & Partial<Pick<LocalStream, 'maxRecordSizeKiB'>>,
 ): Promise<string> {
   const describe = async () =>
     (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }))).StreamDescriptionSummary;
@@ -102,21 +104,37 @@ export async function ensureStream(
     if (isNamed(error, 'ResourceNotFoundException')) return undefined;
     throw error;
   });
+  const maxRecordSize = stream.maxRecordSizeKiB === undefined ? {} : { MaxRecordSizeInKiB: stream.maxRecordSizeKiB };
   if (existing === undefined) {
     await kinesis
-      .send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }))
+      .send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount, ...maxRecordSize }))
       .catch((error: unknown) => {
         // Created meanwhile by another process sharing the emulator: that stream is the one to use.
         if (!isNamed(error, 'ResourceInUseException')) throw error;
       });
   }
-  return pollUntil(
+  const arn = await pollUntil(
     async () => {
       const summary = await describe();
       return summary?.StreamStatus === 'ACTIVE' ? summary.StreamARN : undefined;
     },
     { what: `stream ${stream.name} ACTIVE`, timeoutMs: ACTIVE_TIMEOUT_MS },
   );
+  // A stream kept from an earlier start, before its record size limit was changed in the template.
+  const current = existing?.MaxRecordSizeInKiB ?? DEFAULT_MAX_RECORD_SIZE_KIB;
+  if (stream.maxRecordSizeKiB !== undefined && existing !== undefined && current !== stream.maxRecordSizeKiB) {
+    await kinesis.send(new UpdateMaxRecordSizeCommand({ StreamARN: arn, MaxRecordSizeInKiB: stream.maxRecordSizeKiB }));
+    await pollUntil(
+      async () => {
+        const summary = await describe();
+        return summary?.StreamStatus === 'ACTIVE' && summary.MaxRecordSizeInKiB === stream.maxRecordSizeKiB
+          ? true
+          : undefined;
+      },
+      { what: `stream ${stream.name} records up to ${stream.maxRecordSizeKiB} KiB`, timeoutMs: ACTIVE_TIMEOUT_MS },
+    );
+  }
+  return arn;
 }
 
 async function ensureConsumer(kinesis: KinesisClient, streamArn: string, consumer: LocalStreamConsumer) {

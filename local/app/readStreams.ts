@@ -6,6 +6,8 @@ import type { LocalStream, LocalStreamConsumer } from './model.ts';
 
 /** Kinesis keeps records 24 hours unless RetentionPeriodHours says otherwise. */
 const DEFAULT_RETENTION_HOURS = 24;
+/** Nor records over 1 MiB unless MaxRecordSizeInKiB raises the limit. */
+export const DEFAULT_MAX_RECORD_SIZE_KIB = 1024;
 
 /**
  * Every AWS::Kinesis::Stream. An ON_DEMAND stream has no shard count to copy, so it gets
@@ -22,6 +24,7 @@ export function readStreams(stack: LocalStack, defaultShardCount: number): Local
     const mode = isRecord(modeDetails) ? modeDetails.StreamMode : undefined;
     const shardCount = stack.property(logicalId, 'ShardCount');
     const retention = stack.property(logicalId, 'RetentionPeriodHours');
+    const maxRecordSize = stack.property(logicalId, 'MaxRecordSizeInKiB');
     return {
       logicalId,
       name: stack.ref(logicalId),
@@ -30,6 +33,8 @@ export function readStreams(stack: LocalStack, defaultShardCount: number): Local
         mode === 'ON_DEMAND' || shardCount === undefined ? defaultShardCount : asNumber(shardCount, at('ShardCount')),
       retentionHours:
         retention === undefined ? DEFAULT_RETENTION_HOURS : asNumber(retention, at('RetentionPeriodHours')),
+      maxRecordSizeKiB:
+        maxRecordSize === undefined ? DEFAULT_MAX_RECORD_SIZE_KIB : asNumber(maxRecordSize, at('MaxRecordSizeInKiB')),
     };
   });
 }

@@ -73,7 +73,14 @@ export async function createTestStream(
     },
     { what: `stream ${name} ACTIVE`, timeoutMs: 10_000 },
   );
-  return { logicalId: 'TestStream', name, arn, shardCount, retentionHours: 24 };
+  return {
+    logicalId: 'TestStream',
+    name,
+    arn,
+    shardCount,
+    retentionHours: 24,
+    maxRecordSizeKiB: options.maxRecordSizeInKiB ?? 1024,
+  };
 }
 
 export interface PutInput {

@@ -220,6 +220,7 @@ describe('settings', () => {
     arn: 'arn:aws:kinesis:us-east-1:0:stream/unused',
     shardCount: 1,
     retentionHours: 24,
+    maxRecordSizeKiB: 1024,
   };
   const invalid: Array<[string, Partial<LocalEventSourceMapping>, RegExp]> = [
     ['BatchSize over 10,000', { batchSize: 10_001 }, /BatchSize/],

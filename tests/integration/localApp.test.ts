@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildLocalTemplate, type LocalTemplateBuild } from '../../local/app/buildTemplate.ts';
@@ -191,6 +191,7 @@ describe('readLocalApp on the real template', () => {
       arn: 'arn:aws:kinesis:us-east-1:000000000000:stream/kinesis-pipeline-local-events',
       shardCount: 4,
       retentionHours: 24,
+      maxRecordSizeKiB: 1024,
     });
   });
 });
@@ -200,7 +201,12 @@ async function expectProvisioned(clients: Clients, local: LocalApp): Promise<voi
     const { StreamDescriptionSummary: summary } = await clients.kinesis.send(
       new DescribeStreamSummaryCommand({ StreamName: stream.name }),
     );
-    expect(summary).toMatchObject({ StreamStatus: 'ACTIVE', OpenShardCount: stream.shardCount, StreamARN: stream.arn });
+    expect(summary).toMatchObject({
+      StreamStatus: 'ACTIVE',
+      OpenShardCount: stream.shardCount,
+      StreamARN: stream.arn,
+      MaxRecordSizeInKiB: stream.maxRecordSizeKiB,
+    });
   }
   for (const consumer of local.consumers) {
     const streamArn = local.streams.find((s) => s.logicalId === consumer.streamLogicalId)?.arn;
@@ -245,6 +251,17 @@ describe('provisionLocalApp', () => {
       await expectProvisioned(clients, local);
       expect(calls()).not.toEqual([]);
       expect(calls().filter((name) => /^(Create|Register)/.test(name))).toEqual([]);
+
+      // The record size limit raised in the template since the stream was made: updated in place.
+      const raised = { ...local, streams: local.streams.map((stream) => ({ ...stream, maxRecordSizeKiB: 10_240 })) };
+      await provisionLocalApp(raised, clients);
+      await expectProvisioned(clients, raised);
+      const [stream] = raised.streams;
+      const big = Buffer.alloc(2 * 1024 * 1024, 'b');
+      const put = await clients.kinesis.send(
+        new PutRecordCommand({ StreamName: stream?.name, Data: big, PartitionKey: 'big' }),
+      );
+      expect(put.SequenceNumber).toBeDefined();
     } finally {
       await emulators.stop();
     }

@@ -177,6 +177,7 @@ const appTemplate = (): CfnTemplate => ({
         StreamModeDetails: { StreamMode: 'PROVISIONED' },
         ShardCount: { 'Fn::If': ['IsProvisioned', '2', { Ref: 'AWS::NoValue' }] },
         RetentionPeriodHours: 48,
+        MaxRecordSizeInKiB: 10240,
       },
     },
     OnDemandStream: { Type: 'AWS::Kinesis::Stream', Properties: { StreamModeDetails: { StreamMode: 'ON_DEMAND' } } },
@@ -338,10 +339,22 @@ describe('readLocalApp', () => {
     expect(authorizer).toMatchObject({ timeoutSeconds: 3, memoryMb: 128, environment: {} });
   });
 
-  it('takes ShardCount of a provisioned stream and the default for an on-demand one', () => {
+  it('takes ShardCount of a provisioned stream and the default for an on-demand one, and the record size limit', () => {
     expect(read(appTemplate(), 6).streams).toEqual([
-      { logicalId: 'Stream', name: `${stackName}-events`, arn: streamArn, shardCount: 2, retentionHours: 48 },
-      expect.objectContaining({ logicalId: 'OnDemandStream', shardCount: 6, retentionHours: 24 }),
+      {
+        logicalId: 'Stream',
+        name: `${stackName}-events`,
+        arn: streamArn,
+        shardCount: 2,
+        retentionHours: 48,
+        maxRecordSizeKiB: 10240,
+      },
+      expect.objectContaining({
+        logicalId: 'OnDemandStream',
+        shardCount: 6,
+        retentionHours: 24,
+        maxRecordSizeKiB: 1024,
+      }),
     ]);
     expect(read().streams[1]?.shardCount).toBe(4);
     expect(read().consumers).toEqual([
