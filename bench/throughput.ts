@@ -1,6 +1,5 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureStream } from '../local/app/provision.ts';
 import { pollUntil } from '../local/emulators.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
@@ -12,12 +11,14 @@ export const CONSUMERS = ['archive', 'aggregate', 'alert'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
 
 export interface ThroughputOptions {
-  /** Default 20,000. */
+  /** Events each writer puts: through POST /events, and raw. Default 10,000. */
   events?: number;
   /** Events per POST (and records per raw PutRecords call). Default 500. */
   batch?: number;
   /** Requests in flight. Default 2. */
   concurrency?: number;
+  /** Events each writer puts per round; the writers take turns. Default 1,000. */
+  round?: number;
   /** Give up waiting for the consumers this long after the last post. Default 180 s. */
   drainTimeoutMs?: number;
 }
@@ -46,16 +47,20 @@ export interface ConsumerFigures {
 }
 
 export interface ThroughputResult {
+  /** Events into the pipeline: `perWriter` from each writer. */
   events: number;
+  perWriter: number;
   batch: number;
   concurrency: number;
+  round: number;
   /** Mean JSON bytes of a posted event, and of the Kinesis record the ingest makes of it. */
   eventBytes: number;
   recordBytes: number;
+  /** Seconds are the sums of each writer's rounds. */
   raw: { seconds: number; eventsPerSecond: number };
   /** `retries`: requests re-sending events the API had reported failed and retryable. */
   http: { seconds: number; eventsPerSecond: number; retries: number };
-  /** First post to the moment all three consumers had processed every event. */
+  /** First write to the moment all three consumers had processed every event. */
   endToEnd: { seconds: number; eventsPerSecond: number };
   lag: LagSample[];
   consumers: ConsumerFigures[];
@@ -128,101 +133,119 @@ async function putAll(client: KinesisClient, stream: string, entries: PutRecords
 /**
  * Throughput of the whole local pipeline, on a pipeline that has seen no events yet:
  *
- * 1. Raw baseline: the same events, as the ingest would encode them, written with PutRecords
- *    (`batch` records a call, `concurrency` calls in flight) into a fresh 4-shard stream of the
- *    same kinesis-local, while the consumers are idle.
- * 2. The same events through POST /events (`batch` a request, `concurrency` in flight) into the
- *    pipeline's stream, while its three consumers read it; every second, how many events were
- *    accepted and how many each consumer had processed (from the mapping's invoke log), until all
- *    three have processed everything.
+ * 1. Two writers put `events` events each into the pipeline's stream, taking turns in rounds of
+ *    `round` events (which one goes first alternates): POST /events (`batch` a request,
+ *    `concurrency` in flight), and a raw baseline writing the same kind of events, encoded as the
+ *    ingest encodes them, with PutRecords (`batch` a call, `concurrency` in flight). Taking turns
+ *    gives both the same conditions: kinesis-local slows down as a stream fills, and the three
+ *    consumers read the stream meanwhile, sharing the machine. The ratio of their rates is then the
+ *    cost of the HTTP path alone (HTTP API, authorizer, ingest function).
+ * 2. Every second, how many events were written and how many each consumer had processed (from
+ *    the mapping's invoke log), until all three have processed everything.
  * 3. The sinks checked: every event archived once, the aggregates counting each once; the writes
  *    each consumer made (item versions, objects).
  *
  * @example
- * const throughput = await benchThroughput(pipeline, { events: 20_000 });
+ * const throughput = await benchThroughput(pipeline, { events: 10_000 });
  */
 export async function benchThroughput(
   pipeline: BenchPipeline,
   options: ThroughputOptions = {},
 ): Promise<ThroughputResult> {
-  const { events: count = 20_000, batch = 500, concurrency = 2, drainTimeoutMs = 180_000 } = options;
+  const { events: perWriter = 10_000, batch = 500, concurrency = 2, round = 1_000 } = options;
+  const { drainTimeoutMs = 180_000 } = options;
   const run = Date.now().toString(36);
-  const events = benchEvents(count, run);
+  const httpEvents = benchEvents(perWriter, `${run}-http`);
+  const rawEvents = benchEvents(perWriter, `${run}-raw`);
+  const count = 2 * perWriter;
   const context = { receivedAt: new Date().toISOString(), ingestRequestId: 'bench-raw' };
-  const entries = events.map((event, i) => {
+  const rawEntries = rawEvents.map((event, i) => {
     const { data, partitionKey } = toOutgoingRecord(i, validEvent(event), context).outgoing;
     return { Data: data, PartitionKey: partitionKey };
   });
-  const eventBytes = Math.round(events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)), 0) / count);
-  const recordBytes = Math.round(entries.reduce((sum, e) => sum + e.Data.byteLength, 0) / count);
+  const eventBytes = Math.round(
+    httpEvents.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)), 0) / perWriter,
+  );
+  const recordBytes = Math.round(rawEntries.reduce((sum, e) => sum + e.Data.byteLength, 0) / perWriter);
 
   const { kinesis } = pipeline.clients;
-  const rawStream = `bench-raw-${run}`;
-  await ensureStream(kinesis, { name: rawStream, shardCount: 4 });
-  const rawStart = performance.now();
-  await eachConcurrently(chunks(entries, batch), concurrency, (chunk) => putAll(kinesis, rawStream, chunk));
-  const rawSeconds = (performance.now() - rawStart) / 1000;
-
+  const { streamName } = pipeline.runtime.endpoints;
   const firstInvoke = pipeline.invocations.length;
   const processed = (consumer: Consumer) =>
     pipeline.invocations
       .slice(firstInvoke)
       .filter((i) => i.consumer === consumer && i.outcome === 'ok')
       .reduce((sum, i) => sum + i.batchSize, 0);
-  let posted = 0;
+  let written = 0;
   let retries = 0;
   const lag: LagSample[] = [];
-  const httpStart = performance.now();
+  const start = performance.now();
   const sample = () =>
     lag.push({
-      second: Math.round((performance.now() - httpStart) / 1000),
-      posted,
+      second: Math.round((performance.now() - start) / 1000),
+      posted: written,
       archived: processed('archive'),
       aggregated: processed('aggregate'),
       alerted: processed('alert'),
     });
   const sampler = setInterval(sample, 1_000);
-  let httpSeconds: number;
+  const writers = {
+    raw: async (from: number, to: number) => {
+      await eachConcurrently(chunks(rawEntries.slice(from, to), batch), concurrency, async (chunk) => {
+        await putAll(kinesis, streamName, chunk);
+        written += chunk.length;
+      });
+    },
+    http: async (from: number, to: number) => {
+      await eachConcurrently(chunks(httpEvents.slice(from, to), batch), concurrency, async (chunk) => {
+        const time = new Date().toISOString();
+        const posted = chunk.map((event) => ({ ...event, id: String(event.id), time }));
+        retries += (await postEvents(pipeline, posted, 10)).retries;
+        written += chunk.length;
+      });
+    },
+  };
+  const busyMs = { raw: 0, http: 0 };
   let endToEndSeconds: number;
   try {
-    await eachConcurrently(chunks(events, batch), concurrency, async (chunk) => {
-      const time = new Date().toISOString();
-      const { retries: more } = await postEvents(
-        pipeline,
-        chunk.map((event) => ({ ...event, id: String(event.id), time })),
-        10,
-      );
-      retries += more;
-      posted += chunk.length;
-    });
-    httpSeconds = (performance.now() - httpStart) / 1000;
+    for (let from = 0, turn = 0; from < perWriter; from += round, turn++) {
+      const to = Math.min(from + round, perWriter);
+      for (const writer of turn % 2 === 0 ? (['raw', 'http'] as const) : (['http', 'raw'] as const)) {
+        const roundStart = performance.now();
+        await writers[writer](from, to);
+        busyMs[writer] += performance.now() - roundStart;
+      }
+    }
     await pollUntil(async () => (CONSUMERS.every((c) => processed(c) >= count) ? true : undefined), {
       what: `all three consumers processing ${count} events`,
       timeoutMs: drainTimeoutMs,
       intervalMs: 50,
     });
-    endToEndSeconds = (performance.now() - httpStart) / 1000;
+    endToEndSeconds = (performance.now() - start) / 1000;
   } finally {
     clearInterval(sampler);
   }
   sample();
+  const rate = (ms: number) => Math.round(perWriter / (ms / 1000));
 
   const invokes = pipeline.invocations.slice(firstInvoke);
-  const consumers = CONSUMERS.map((consumer) => consumerFigures(consumer, invokes, httpStart));
+  const consumers = CONSUMERS.map((consumer) => consumerFigures(consumer, invokes, start));
   const [verified, aggregates, alerts, archive] = await Promise.all([
-    verify(pipeline, events),
+    verify(pipeline, [...httpEvents, ...rawEvents]),
     aggregateWrites(pipeline),
     alertWrites(pipeline),
     archiveObjects(pipeline),
   ]);
   return {
     events: count,
+    perWriter,
     batch,
     concurrency,
+    round,
     eventBytes,
     recordBytes,
-    raw: { seconds: rawSeconds, eventsPerSecond: Math.round(count / rawSeconds) },
-    http: { seconds: httpSeconds, eventsPerSecond: Math.round(count / httpSeconds), retries },
+    raw: { seconds: busyMs.raw / 1000, eventsPerSecond: rate(busyMs.raw) },
+    http: { seconds: busyMs.http / 1000, eventsPerSecond: rate(busyMs.http), retries },
     endToEnd: { seconds: endToEndSeconds, eventsPerSecond: Math.round(count / endToEndSeconds) },
     lag,
     consumers,
