@@ -41,7 +41,9 @@ const MAX_LINE_CHARS = 500;
  * - Our end of its stdin closes when this process is gone, however it died (a SIGKILLed vitest
  *   worker or `npm start` runs no 'exit' handler), and the child then ends itself: when persisting,
  *   once a snapshot of the state after that moment is on disk (about two PERSIST_INTERVALs later,
- *   at most {@link PARENT_GONE_WAIT_VARIABLE}), then SIGTERM, and a hard exit if that stalls.
+ *   at most {@link PARENT_GONE_WAIT_VARIABLE}), then SIGTERM, and a hard exit if that stalls. Its
+ *   output goes nowhere from then on: a log line written into the dead parent's pipe failed with
+ *   EPIPE, an uncaught error that killed it before that snapshot (found by the fault suite).
  * - kinesis-local writes its snapshot with `fs.createWriteStream`, truncating the file first: a
  *   process that dies during a write (that hard exit, or a kill) leaves a cut or empty snapshot,
  *   and the stream's records are gone at the next start. The snapshot is written beside the file
@@ -79,10 +81,29 @@ fs.createWriteStream = function (path, options) {
   return stream;
 };
 process.stdin.on('error', () => {});
+// Once the parent is gone nobody reads our output: a log line then fails with EPIPE, which would
+// kill this process before its last snapshot. Such errors are dropped, and after the parent is
+// gone the output is too.
+const discard = (chunk, encoding, callback) => {
+  const done = typeof encoding === 'function' ? encoding : callback;
+  if (done) process.nextTick(done);
+  return true;
+};
+const silence = (output) => {
+  output.write = discard;
+  // A writer waiting for room in the broken pipe (kinesis-local's console waits for 'drain').
+  process.nextTick(() => output.emit('drain'));
+};
+for (const output of [process.stdout, process.stderr]) output.on('error', () => silence(output));
+// kinesis-local's runtime (cats-effect) replaces process.exit with a graceful exit that waits for
+// its shutdown, which can itself be stuck; the hard exit below must be the real one.
+const exit = process.exit.bind(process);
 process.stdin.on('end', () => {
+  silence(process.stdout);
+  silence(process.stderr);
   const end = () => {
     process.kill(process.pid, 'SIGTERM');
-    setTimeout(() => process.exit(1), 5000).unref();
+    setTimeout(() => exit(1), 5000).unref();
   };
   if (process.env.SHOULD_PERSIST_DATA !== 'true') return end();
   // The parent is gone, and every client with it: first wait for a snapshot whose state was read
