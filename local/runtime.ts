@@ -33,6 +33,11 @@ export interface LocalRuntimeOptions {
   endpointsFile?: string;
   /** Shard poll interval of the event source mappings (AWS: about 1 s). */
   pollIntervalMs?: number;
+  /**
+   * Overrides of the `local` stage's params (serverless.yml `params.local`), as
+   * `serverless package --param name=value` takes them: e.g. `{ maxRecordSizeKiB: '10240' }`.
+   */
+  params?: Readonly<Record<string, string>>;
   /** Show handler logs and metrics. */
   verbose?: boolean;
   /**
@@ -94,7 +99,7 @@ export async function start(options: LocalRuntimeOptions = {}): Promise<LocalRun
   const ports: Ports = { ...DEFAULT_PORTS, ...withoutUndefined(options.ports ?? {}) };
   assertProcessCanServe(ports);
 
-  const build = await buildLocalTemplate({ stage: 'local' });
+  const build = await buildLocalTemplate({ stage: 'local', ...withoutUndefined({ params: options.params }) });
   const built = build.template as { Resources?: Record<string, unknown> };
   const template = { ...built, Resources: { ...built.Resources, ...options.extraResources } };
   log(

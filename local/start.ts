@@ -7,7 +7,8 @@ import { DEFAULT_PORTS, start } from './runtime.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine. Flags: --fresh (wipe the data first),
- * --verbose (handler logs), --poll-interval <ms>. Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
+ * --verbose (handler logs), --poll-interval <ms>, --param <name=value> (repeatable: overrides a
+ * param of the `local` stage, as `serverless deploy --param` does). Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
  * KP_DYNAMODB_PORT, KP_S3_PORT, KP_SNS_PORT, KP_LAMBDA_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
  * `data/` and `endpoints.json`. KP_EXTRA_RESOURCES names a JSON file of CloudFormation resources to
  * add locally (a debugging consumer, say) without touching serverless.yml. Fault injection (tests):
@@ -20,11 +21,12 @@ const { values } = parseArgs({
     fresh: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     'poll-interval': { type: 'string' },
+    param: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm start [-- --fresh] [-- --verbose] [-- --poll-interval <ms>]');
+  console.log('usage: npm start [-- --fresh] [-- --verbose] [-- --poll-interval <ms>] [-- --param <name=value> ...]');
   process.exit(0);
 }
 
@@ -77,6 +79,20 @@ function functionEndpoints(raw: string | undefined): Record<string, string> | un
   }
 }
 
+/** --param name=value, repeatable; a name given twice takes the last value, as serverless does. */
+function params(raw: readonly string[]): Record<string, string> | undefined {
+  if (raw.length === 0) return undefined;
+  const entries = raw.map((param) => {
+    const match = /^([A-Za-z][\w-]*)=(.*)$/s.exec(param);
+    if (!match) {
+      console.error(`error: --param ${param} is not name=value`);
+      process.exit(2);
+    }
+    return [match[1] as string, match[2] as string] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
 /** KP_FAULT_CONSUMER_CRASH_RATE: a share from 0 to 1. */
 function crashRate(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -89,6 +105,7 @@ function crashRate(raw: string | undefined): number | undefined {
 }
 
 const pollIntervalMs = pollInterval(values['poll-interval']);
+const stageParams = params(values.param);
 const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
 const endpointsFile = join(localDir, 'endpoints.json');
 const started = Date.now();
@@ -98,6 +115,7 @@ const runtime = await start({
   fresh: values.fresh,
   verbose: values.verbose,
   pollIntervalMs,
+  params: stageParams,
   extraResources: extraResources(process.env.KP_EXTRA_RESOURCES),
   functionEndpoints: functionEndpoints(process.env.KP_FUNCTION_ENDPOINTS),
   consumerCrashRate: crashRate(process.env.KP_FAULT_CONSUMER_CRASH_RATE),

@@ -9,6 +9,8 @@ import { hashServiceInputs, readServiceInputs, writeServiceInputs } from './serv
 export interface BuildLocalTemplateOptions {
   /** Default 'local'. */
   stage?: string;
+  /** Overrides of the stage's params (`serverless package --param name=value`), part of the cache key. */
+  params?: Readonly<Record<string, string>>;
   /** Where built templates are kept, one folder per hash; relative to `rootDir`. Default '.local/build'. */
   cacheDir?: string;
   /**
@@ -62,7 +64,9 @@ export async function buildLocalTemplate(options: BuildLocalTemplateOptions = {}
   const cacheDir = resolve(rootDir, options.cacheDir ?? defaults.cacheDir);
 
   const files = await readServiceInputs(rootDir);
-  const hash = hashServiceInputs(files, stage);
+  const params = Object.entries(options.params ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const paramArgs = params.flatMap(([name, value]) => ['--param', `${name}=${value}`]);
+  const hash = hashServiceInputs(files, stage, paramArgs);
   const entryDir = join(cacheDir, hash);
   const path = join(entryDir, TEMPLATE_FILE);
   const cached = await readCachedTemplate(path);
@@ -79,11 +83,18 @@ export async function buildLocalTemplate(options: BuildLocalTemplateOptions = {}
   await removeStaleWork(workRoot);
   const workDir = await mkdtemp(join(workRoot, `${stage}-`));
   const startedAt = Date.now();
-  log(`template ${hash.slice(0, 12)}: running serverless package --stage ${stage}`);
+  log(`template ${hash.slice(0, 12)}: running serverless package --stage ${stage} ${paramArgs.join(' ')}`.trimEnd());
   try {
     await writeServiceInputs(files, workDir);
     const packageDir = join(workDir, 'package');
-    await runServerlessPackage({ bin: SERVERLESS_BIN, serviceDir: workDir, packageDir, stage, timeoutMs });
+    await runServerlessPackage({
+      bin: SERVERLESS_BIN,
+      serviceDir: workDir,
+      packageDir,
+      stage,
+      extraArgs: paramArgs,
+      timeoutMs,
+    });
     const json = await readFile(join(packageDir, TEMPLATE_FILE), 'utf8');
     const template = JSON.parse(json) as object;
     await mkdir(entryDir, { recursive: true });

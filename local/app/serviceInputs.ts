@@ -51,14 +51,17 @@ export async function readServiceInputs(rootDir: string): Promise<ServiceFile[]>
 }
 
 /**
- * SHA-256 over the stage and each keyed file's path, length and content: a rename or a moved byte
- * changes the hash as much as an edit. Files that are not keyed (function code) are left out.
+ * SHA-256 over the stage, the extra `serverless package` arguments (`--param`s) and each keyed
+ * file's path, length and content: a rename or a moved byte changes the hash as much as an edit.
+ * Files that are not keyed (function code) are left out.
  *
  * @example
  * hashServiceInputs([{ path: 'serverless.yml', content: Buffer.from('service: x'), keyed: true }], 'local'); // '3f0c…' (64 hex)
  */
-export function hashServiceInputs(files: readonly ServiceFile[], stage: string): string {
+export function hashServiceInputs(files: readonly ServiceFile[], stage: string, args: readonly string[] = []): string {
   const hash = createHash('sha256').update(`stage\0${stage}\0`);
+  // Without arguments the key is what it was before they existed, so earlier builds stay valid.
+  for (const arg of args) hash.update(`arg\0${arg}\0`);
   for (const { path, content, keyed } of files) {
     if (keyed) hash.update(`${path}\0${content.length}\0`).update(content);
   }

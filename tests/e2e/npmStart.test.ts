@@ -182,6 +182,18 @@ describe('npm start flags and signals', () => {
     },
   );
 
+  it.each(['maxRecordSizeKiB', '=1', '1x=2'])(
+    'refuses --param %j with exit code 2, starting nothing',
+    async (value) => {
+      const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-flags-'));
+      const run = startProcess(['--param', value], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
+      started.push(run.process);
+      expect(await exitWithin(run.exited, 30_000)).toBe(2);
+      expect(run.output()).toMatch(/error: --param .* is not name=value/);
+      expect(existsSync(join(localDir, 'data'))).toBe(false);
+    },
+  );
+
   it('exits at once (130) on a second Ctrl-C while the stop waits for a batch that never ends', async () => {
     const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-hang-'));
     const marker = join(localDir, 'invoked');

@@ -142,6 +142,15 @@ describe('the template cache key', () => {
     expect(await key()).toBe(before);
   });
 
+  it('changes with the params given to serverless package, and stays the same without any', async () => {
+    const files = await readServiceInputs(root);
+    const plain = hashServiceInputs(files, 'local');
+    expect(hashServiceInputs(files, 'local', [])).toBe(plain);
+    const raised = hashServiceInputs(files, 'local', ['--param', 'maxRecordSizeKiB=10240']);
+    expect(raised).not.toBe(plain);
+    expect(hashServiceInputs(files, 'local', ['--param', 'maxRecordSizeKiB=2048'])).not.toBe(raised);
+  });
+
   it.each(['serverless.yml', 'config/custom.yml', 'config/limits.json', 'package-lock.json', 'package.json'])(
     'changes when %s changes',
     async (path) => {
