@@ -29,7 +29,8 @@ import { killSpawnedRuntimes, type RuntimeProcess, spawnRuntime } from '../helpe
  *   (throttling, 500, SlowDown), 10% of consumer invocations crashing after their work was done
  *   (KP_FAULT_CONSUMER_CRASH_RATE), and the runtime SIGKILLed twice while consumers are behind, then
  *   restarted on the same data;
- * - poison records put straight on the stream between the posts.
+ * - poison records put straight on the stream between the posts, one of them over 6 MB as an
+ *   invoke event.
  * Then: every event the API reported accepted is in the stream once, archived once, counted once;
  * every event reported failed is retryable and nowhere; each error burst notified once.
  *
@@ -37,11 +38,8 @@ import { killSpawnedRuntimes, type RuntimeProcess, spawnRuntime } from '../helpe
  * behind (no ambiguous outcome): a duplicate here is the pipeline's, not the proxy's. The faults
  * come from a seeded PRNG (KP_FAULT_SEED to replay a run; the seed is printed).
  *
- * Not covered here: a record over the 6 MB invoke payload. This stream (like any Kinesis stream
- * unless its maximum record size is raised, up to 10 MiB) refuses records over 1 MiB at PutRecords,
- * and kinesis-local has no such setting, so such a record cannot be put. The local mapping's path
- * for it (straight to the failure destination, never invoked) is covered by
- * tests/integration/eventSourceMappingFailures.test.ts ("records over the 6 MB invoke payload").
+ * The runtime runs with `--param maxRecordSizeKiB=10240` (records up to 10 MiB, as Kinesis allows
+ * once raised), so that one poison record can be over the 6 MB invoke payload.
  */
 
 const SEED = Number(process.env.KP_FAULT_SEED ?? 5_2025);
@@ -118,6 +116,13 @@ const POISON_RECORDS = [
   { why: 'schema-invalid', data: Buffer.from(JSON.stringify({ source: 'web', note: 'no type, id or time' })) },
   { why: 'not UTF-8', data: Buffer.from([0xff, 0xfe, 0x7b, 0x7d]) },
 ];
+/**
+ * A record no consumer can ever be invoked with: 4.8 MB of data is 6.4 MB in base64, over Lambda's
+ * 6 MB invoke payload. Kinesis takes it once the stream allows records up to 10 MiB, so the runtime
+ * runs with that param. Each mapping sends it straight to its failure bucket, the archive's too.
+ */
+const OVERSIZED_RECORD = { why: 'over 6 MB as an invoke event', data: Buffer.alloc(4_800_000, 'x') };
+const STAGE_PARAMS = ['--param', 'maxRecordSizeKiB=10240'];
 
 let localDir: string;
 let runtimeEnv: Record<string, string>;
@@ -188,7 +193,11 @@ beforeAll(async () => {
     }),
     KP_FAULT_CONSUMER_CRASH_RATE: '0.1',
   };
-  runtime = await spawnRuntime({ localDir, env: runtimeEnv, args: ['--fresh', '--poll-interval', '100'] });
+  runtime = await spawnRuntime({
+    localDir,
+    env: runtimeEnv,
+    args: ['--fresh', '--poll-interval', '100', ...STAGE_PARAMS],
+  });
 
   const now = Date.now();
   posted = eventsToPost(now);
@@ -271,7 +280,10 @@ async function putPoisonRecords(endpoints: LocalEndpoints): Promise<void> {
   const put = await kinesis.send(
     new PutRecordsCommand({
       StreamName: endpoints.streamName,
-      Records: POISON_RECORDS.map(({ data }, i) => ({ Data: data, PartitionKey: `poison-${i}` })),
+      Records: [...POISON_RECORDS, OVERSIZED_RECORD].map(({ data }, i) => ({
+        Data: data,
+        PartitionKey: `poison-${i}`,
+      })),
     }),
   );
   kinesis.destroy();
@@ -289,7 +301,7 @@ async function killAndRestart(): Promise<void> {
   const { orphanExitMs } = await runtime.kill();
   const restartAt = Date.now();
   const before = new Set(await setAsideSnapshots());
-  runtime = await spawnRuntime({ localDir, env: runtimeEnv, args: ['--poll-interval', '100'] });
+  runtime = await spawnRuntime({ localDir, env: runtimeEnv, args: ['--poll-interval', '100', ...STAGE_PARAMS] });
   const setAside = (await setAsideSnapshots()).filter((name) => !before.has(name));
   kills.push({ killedAt, countedBefore, acceptedBefore, orphanExitMs, restartMs: Date.now() - restartAt, setAside });
 }
@@ -402,7 +414,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
       if (outcome.status === 'accepted') expect(inStream.get(id), id).toEqual([outcome.sequenceNumber]);
     }
     // Nothing in the stream that nobody was told about, but the poison records.
-    expect(records.length).toBe(accepted().length + POISON_RECORDS.length);
+    expect(records.length).toBe(accepted().length + POISON_RECORDS.length + 1);
   }, 60_000);
 
   it('archives every accepted event exactly once, and the poison records under errors/', async () => {
@@ -492,24 +504,29 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     expect(bursts.map((alert) => [alert.group, alert.firedCount]).sort()).toEqual(expected.map((g) => [g, 1]));
   }, 90_000);
 
-  it('puts the poison records, with their payload, in the aggregate and alert failure buckets, and nothing valid', async () => {
+  it('puts the poison records, with their payload, in the failure buckets (the archive: only the one over 6 MB), and nothing valid', async () => {
     const s3 = clientsFor(runtime.endpoints).s3;
     const acceptedIds = new Set(accepted().map((event) => event.id));
-    for (const bucketId of ['AggregateFailedBatchesBucket', 'AlertFailedBatchesBucket']) {
+    const expected = {
+      AggregateFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
+      AlertFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
+      // The archive keeps the small ones under errors/ (above); the oversized one never reached it.
+      ArchiveFailedBatchesBucket: [OVERSIZED_RECORD],
+    };
+    for (const [bucketId, poison] of Object.entries(expected)) {
       const bucket = runtime.endpoints.buckets[bucketId] ?? '';
       const records = await pollUntil(
         async () => {
           const found = await failedRecords(s3, bucket);
-          const poison = POISON_RECORDS.filter(({ data }) => found.some((record) => record.data.equals(data)));
-          return poison.length === POISON_RECORDS.length ? found : undefined;
+          return poison.every(({ data }) => found.some((record) => record.data.equals(data))) ? found : undefined;
         },
         { what: `the poison records in ${bucketId}`, timeoutMs: 60_000, intervalMs: 1_000 },
       );
+      expect(records, bucketId).toHaveLength(poison.length);
       // A valid event there would be one the consumer gave up on: lost to its sink.
       const valid = records.map(({ data }) => idOf(data)).filter((id) => id !== undefined && acceptedIds.has(id));
       expect(valid, bucketId).toEqual([]);
     }
-    expect(await failedRecords(s3, runtime.endpoints.buckets.ArchiveFailedBatchesBucket ?? '')).toEqual([]);
   }, 90_000);
 
   it('prints the figures', () => {
