@@ -29,6 +29,8 @@ export interface EventResult {
   code?: string;
   error?: string;
   retryable?: boolean;
+  /** Only on `failed`, and only when true: Kinesis may have written it (see README, Ingest). */
+  maybeWritten?: true;
 }
 
 export interface IngestOutcome {
@@ -96,6 +98,12 @@ function resultFields(outcome: PutOutcome): Partial<EventResult> {
     case 'rejected':
       return { status: 'rejected', code: outcome.code, error: outcome.error };
     case 'failed':
-      return { status: 'failed', code: outcome.code, error: outcome.error, retryable: outcome.retryable };
+      return {
+        status: 'failed',
+        code: outcome.code,
+        error: outcome.error,
+        retryable: outcome.retryable,
+        ...(outcome.maybeWritten ? { maybeWritten: true as const } : {}),
+      };
   }
 }

@@ -13,7 +13,15 @@ export interface PutRecordsSender {
 export type PutOutcome =
   | { index: number; status: 'accepted'; sequenceNumber: string; shardId: string }
   | { index: number; status: 'rejected'; code: RejectedRecord['code']; error: string }
-  | { index: number; status: 'failed'; code: string; error: string; retryable: boolean };
+  | {
+      index: number;
+      status: 'failed';
+      code: string;
+      error: string;
+      retryable: boolean;
+      /** No attempt was refused outright: Kinesis may have written it, and a retry may duplicate it. */
+      maybeWritten: boolean;
+    };
 
 export interface ProduceStats {
   putRecordsCalls: number;

@@ -19,6 +19,8 @@ interface PendingFailure {
   code: string;
   error: string;
   retryable: boolean;
+  /** Some attempt ended without Kinesis saying it failed (no answer, or a 5xx): it may be written. */
+  maybeWritten: boolean;
 }
 
 const THROTTLED = 'ProvisionedThroughputExceededException';
@@ -77,7 +79,10 @@ async function sendOnce(
     );
   } catch (error) {
     const failure = callFailure(error, ctx);
-    for (const record of records) failures.set(record.index, failure);
+    for (const record of records) {
+      const maybeWritten = failure.maybeWritten || (failures.get(record.index)?.maybeWritten ?? false);
+      failures.set(record.index, { ...failure, maybeWritten });
+    }
     return records;
   }
   const entries = result.Records ?? [];
@@ -100,19 +105,26 @@ async function sendOnce(
       code: entry?.ErrorCode ?? 'MissingResult',
       error: entry?.ErrorMessage ?? 'Kinesis returned no sequence number for this record',
       retryable: true,
+      maybeWritten: failures.get(record.index)?.maybeWritten ?? false,
     });
     notAccepted.push(record);
   });
   return notAccepted;
 }
 
+/**
+ * A call Kinesis answered with a 4xx wrote nothing. One abandoned at the deadline, cut by the
+ * network, or answered with a 5xx may have been written all the same.
+ */
 function callFailure(error: unknown, ctx: BatchContext): PendingFailure {
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  return { code: name, error: message, retryable: ctx.isRetryableCallError(error) };
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const maybeWritten = status === undefined || status >= 500;
+  return { code: name, error: message, retryable: ctx.isRetryableCallError(error), maybeWritten };
 }
 
 function failedOutcome(index: number, failures: Map<number, PendingFailure>): PutOutcome {
-  const failure = failures.get(index) ?? { code: 'Unknown', error: 'not written', retryable: true };
+  const failure = failures.get(index) ?? { code: 'Unknown', error: 'not written', retryable: true, maybeWritten: false };
   return { index, status: 'failed', ...failure };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProducer } from '../../shared/kinesis/producer.ts';
+import { createProducer, type PutRecordsSender } from '../../shared/kinesis/producer.ts';
 import { fullJitterDelayMs, isRetryableCallError } from '../../shared/kinesis/retryPolicy.ts';
 import { recordOfSize } from '../helpers/events.ts';
 import { fakeKinesis, throttled } from '../helpers/fakeKinesis.ts';
@@ -73,6 +73,8 @@ describe('producer', () => {
       code: 'ProvisionedThroughputExceededException',
       error: expect.stringContaining('Rate exceeded'),
       retryable: true,
+      // Kinesis said so for every attempt: not written, a retry cannot duplicate it.
+      maybeWritten: false,
     });
     expect(outcomes.filter((o) => o.status === 'accepted').map((o) => o.index)).toEqual([0, 2]);
     expect(kinesis.calls.map((c) => c.length)).toEqual([3, 1, 1]);
@@ -109,8 +111,8 @@ describe('producer', () => {
     const { outcomes } = await producer.put(records(2), { deadline: started + 100 });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(outcomes).toEqual([
-      { index: 0, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true },
-      { index: 1, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true },
+      { index: 0, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true, maybeWritten: true },
+      { index: 1, status: 'failed', code: 'AbortError', error: 'aborted', retryable: true, maybeWritten: true },
     ]);
   });
 
@@ -135,15 +137,67 @@ describe('producer', () => {
     const broken = {
       send: async () => {
         calls += 1;
-        throw Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' });
+        throw Object.assign(new Error('KMS key disabled'), {
+          name: 'KMSDisabledException',
+          $metadata: { httpStatusCode: 400 },
+        });
       },
     };
     const producer = createProducer({ client: broken, streamName: 's', ...virtualClock() });
     const { outcomes } = await producer.put(records(2));
     expect(calls).toBe(1);
     expect(outcomes).toEqual([
-      { index: 0, status: 'failed', code: 'KMSDisabledException', error: 'KMS key disabled', retryable: false },
-      { index: 1, status: 'failed', code: 'KMSDisabledException', error: 'KMS key disabled', retryable: false },
+      {
+        index: 0,
+        status: 'failed',
+        code: 'KMSDisabledException',
+        error: 'KMS key disabled',
+        retryable: false,
+        maybeWritten: false,
+      },
+      {
+        index: 1,
+        status: 'failed',
+        code: 'KMSDisabledException',
+        error: 'KMS key disabled',
+        retryable: false,
+        maybeWritten: false,
+      },
+    ]);
+  });
+
+  it('says an event may be written when any attempt ended without a refusal (a 5xx), even if later ones were throttled', async () => {
+    let calls = 0;
+    const flaky: PutRecordsSender = {
+      send: async (command) => {
+        calls += 1;
+        if (calls === 1) {
+          throw Object.assign(new Error('We encountered an internal error'), {
+            name: 'InternalFailure',
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        const records = command.input.Records ?? [];
+        return {
+          FailedRecordCount: records.length,
+          Records: records.map(() => ({
+            ErrorCode: 'ProvisionedThroughputExceededException',
+            ErrorMessage: 'Rate exceeded',
+          })),
+          $metadata: {},
+        };
+      },
+    };
+    const producer = createProducer({
+      client: flaky,
+      streamName: 's',
+      retry: { maxAttempts: 3 },
+      ...virtualClock(),
+    });
+    const { outcomes } = await producer.put(records(1));
+    expect(calls).toBe(3);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'failed', code: 'ProvisionedThroughputExceededException', maybeWritten: true }),
     ]);
   });
 
