@@ -64,7 +64,7 @@ interface PostedEvent {
 
 type Outcome =
   | { status: 'accepted'; sequenceNumber: string; acceptedAt: number }
-  | { status: 'failed'; code: string; retryable: boolean | undefined };
+  | { status: 'failed'; code: string; retryable: boolean | undefined; maybeWritten: boolean };
 
 /**
  * 10,040 events over the last half hour: ordinary ones, 18 hot ones (never written) in three
@@ -252,6 +252,7 @@ async function postOne(events: PostedEvent[], requestIndex: number): Promise<voi
     sequenceNumber?: string;
     code?: string;
     retryable?: boolean;
+    maybeWritten?: boolean;
   }>;
   expect(results).toHaveLength(events.length);
   for (const result of results) {
@@ -261,7 +262,12 @@ async function postOne(events: PostedEvent[], requestIndex: number): Promise<voi
       result.id,
       result.status === 'accepted'
         ? { status: 'accepted', sequenceNumber: result.sequenceNumber as string, acceptedAt: Date.now() }
-        : { status: 'failed', code: result.code ?? '', retryable: result.retryable },
+        : {
+            status: 'failed',
+            code: result.code ?? '',
+            retryable: result.retryable,
+            maybeWritten: result.maybeWritten === true,
+          },
     );
   }
   if (keyed && response.status !== 503) {
@@ -318,13 +324,18 @@ async function countedEvents(endpoints: LocalEndpoints): Promise<number> {
 }
 
 const accepted = () => posted.filter((event) => outcomes.get(event.id)?.status === 'accepted');
+/** Events reported failed that the API said may have been written, and were (see the stream test). */
+const maybeWrittenInStream = new Set<string>();
+/** What the consumers must see: the accepted events and those. */
+const written = () =>
+  posted.filter((event) => outcomes.get(event.id)?.status === 'accepted' || maybeWrittenInStream.has(event.id));
 
 const alertTopicName = () => (runtime.endpoints.topics.AlertTopic ?? '').split(':').at(-1) ?? '';
 
 /** The sources the error-burst rule must fire on: 5 accepted errors within 60 s of event time. */
 function expectedBurstSources(): string[] {
   const bySource = new Map<string, number[]>();
-  for (const event of accepted().filter((e) => e.type === 'error')) {
+  for (const event of written().filter((e) => e.type === 'error')) {
     bySource.set(
       event.source,
       [...(bySource.get(event.source) ?? []), Date.parse(event.time)].sort((a, b) => a - b),
@@ -366,11 +377,14 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     const hot = posted.filter((event) => event.subject === HOT_SUBJECT);
     expect(hot.map((event) => outcomes.get(event.id))).toEqual(
       // Throttled on every attempt; the last attempt may instead have been one of the whole calls
-      // that fail (then the reported code is that call's).
+      // that fail (then the reported code is that call's). A 5xx whole-call failure on any attempt
+      // leaves the producer unsure (on AWS a 5xx can follow a write), so it says `maybeWritten`;
+      // this proxy fails calls before forwarding them, so they are not in the stream either way.
       hot.map(() => ({
         status: 'failed',
         code: expect.stringMatching(/^(ProvisionedThroughputExceededException|ServiceUnavailable|InternalFailure)$/),
         retryable: true,
+        maybeWritten: expect.any(Boolean),
       })),
     );
     // The faults did happen, in the amounts asked for.
@@ -395,8 +409,13 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     }
     const lost = [...outcomes].filter(([id, o]) => o.status === 'accepted' && !inStream.has(id));
     const doubled = [...inStream].filter(([, sequences]) => sequences.length > 1);
-    // An event reported failed must not have been written: a producer retrying it would duplicate it.
-    const failedButWritten = failed.filter(([id]) => inStream.has(id));
+    // An event reported failed must not have been written (a producer retrying it would duplicate
+    // it), unless the API said it may have been: its PutRecords call got no answer in time.
+    const failedButWritten = failed.filter(([id, o]) => inStream.has(id) && !(o.status === 'failed' && o.maybeWritten));
+    for (const [id, o] of failed)
+      if (o.status === 'failed' && o.maybeWritten && inStream.has(id)) maybeWrittenInStream.add(id);
+    figures['failed, maybe written (in stream)'] =
+      `${failed.filter(([, o]) => o.status === 'failed' && o.maybeWritten).length} (${maybeWrittenInStream.size})`;
     const byCode: Record<string, number> = {};
     for (const [, outcome] of failed) {
       const code = outcome.status === 'failed' ? outcome.code : '';
@@ -414,13 +433,13 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
       if (outcome.status === 'accepted') expect(inStream.get(id), id).toEqual([outcome.sequenceNumber]);
     }
     // Nothing in the stream that nobody was told about, but the poison records.
-    expect(records.length).toBe(accepted().length + POISON_RECORDS.length + 1);
+    expect(records.length).toBe(accepted().length + maybeWrittenInStream.size + POISON_RECORDS.length + 1);
   }, 60_000);
 
   it('archives every accepted event exactly once, and the poison records under errors/', async () => {
     const s3 = clientsFor(runtime.endpoints).s3;
     const bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
-    const expected = accepted().length;
+    const expected = written().length;
     const poisonData = POISON_RECORDS.map(({ data }) => data.toString('base64'));
     const lines = await pollUntil(
       async () => {
@@ -433,17 +452,17 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     );
     const archived = new Map<string, number>();
     for (const { line } of lines) if (line.event) archived.set(line.event.id, (archived.get(line.event.id) ?? 0) + 1);
-    const acceptedIds = new Set(accepted().map((event) => event.id));
-    const lost = [...acceptedIds].filter((id) => !archived.has(id));
+    const writtenIds = new Set(written().map((event) => event.id));
+    const lost = [...writtenIds].filter((id) => !archived.has(id));
     const doubled = [...archived].filter(([, n]) => n > 1).map(([id]) => id);
     figures.archived = [...archived.values()].reduce((sum, n) => sum + n, 0);
     figures['archive lost'] = lost.length;
     figures['archive duplicated'] = doubled.length;
     expect(lost).toEqual([]);
     expect(doubled).toEqual([]);
-    expect([...archived.keys()].filter((id) => !acceptedIds.has(id))).toEqual([]);
+    expect([...archived.keys()].filter((id) => !writtenIds.has(id))).toEqual([]);
     // The valid events behind the poison records in their shards kept flowing.
-    expect([...postedAfterPoison].filter((id) => acceptedIds.has(id) && !archived.has(id))).toEqual([]);
+    expect([...postedAfterPoison].filter((id) => writtenIds.has(id) && !archived.has(id))).toEqual([]);
     const errors = lines.filter(({ line }) => line.reason !== undefined);
     expect(errors.map(({ line }) => line.data).sort()).toEqual([...poisonData].sort());
     for (const { key } of errors) expect(key).toMatch(/^errors\//);
@@ -452,8 +471,8 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
   }, 120_000);
 
   it('keeps the aggregates exact: counts, sums, minima and maxima per type equal those of the accepted events', async () => {
-    const expectedByType = totalsBy(accepted(), (event) => event.type);
-    const expectedCount = accepted().length;
+    const expectedByType = totalsBy(written(), (event) => event.type);
+    const expectedCount = written().length;
     const byType = await pollUntil(
       async () => {
         const items = await getAllPages<AggregateView>(runtime.endpoints, `/aggregates?${windowRange}&limit=1000`);
@@ -466,7 +485,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     );
     figures['counted extra'] = Number(figures.counted) - expectedCount;
     expect(Object.fromEntries(byType)).toEqual(Object.fromEntries(expectedByType));
-    const byTypeAndSource = totalsBy(accepted(), (event) => `${event.type}|${event.source}`);
+    const byTypeAndSource = totalsBy(written(), (event) => `${event.type}|${event.source}`);
     for (const type of ['purchase', 'error']) {
       for (const source of SOURCES) {
         const key = `${type}|${source}`;
@@ -506,7 +525,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
 
   it('puts the poison records, with their payload, in the failure buckets (the archive: only the one over 6 MB), and nothing valid', async () => {
     const s3 = clientsFor(runtime.endpoints).s3;
-    const acceptedIds = new Set(accepted().map((event) => event.id));
+    const writtenIds = new Set(written().map((event) => event.id));
     const expected = {
       AggregateFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
       AlertFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
@@ -524,7 +543,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
       );
       expect(records, bucketId).toHaveLength(poison.length);
       // A valid event there would be one the consumer gave up on: lost to its sink.
-      const valid = records.map(({ data }) => idOf(data)).filter((id) => id !== undefined && acceptedIds.has(id));
+      const valid = records.map(({ data }) => idOf(data)).filter((id) => id !== undefined && writtenIds.has(id));
       expect(valid, bucketId).toEqual([]);
     }
   }, 90_000);
