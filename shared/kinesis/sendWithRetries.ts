@@ -125,6 +125,11 @@ function callFailure(error: unknown, ctx: BatchContext): PendingFailure {
 }
 
 function failedOutcome(index: number, failures: Map<number, PendingFailure>): PutOutcome {
-  const failure = failures.get(index) ?? { code: 'Unknown', error: 'not written', retryable: true, maybeWritten: false };
+  const failure = failures.get(index) ?? {
+    code: 'Unknown',
+    error: 'not written',
+    retryable: true,
+    maybeWritten: false,
+  };
   return { index, status: 'failed', ...failure };
 }
