@@ -6,6 +6,7 @@ import { pipelineTarget } from './redrive/pipelineTarget.ts';
 import { parseTime } from './redrive/times.ts';
 import { readArchivedEvents } from './replay/archivedEvents.ts';
 import { deliverReplay } from './replay/deliverReplay.ts';
+import { deleteAggregateWindows, linesInWindows, windowRange } from './replay/rebuildAggregates.ts';
 import { replayBatches } from './replay/replayBatches.ts';
 import { fail } from './target.ts';
 
@@ -20,6 +21,11 @@ has already applied change nothing.
   --consumer NAME   the consumer to deliver to
   --from T --to T   arrival time range, inclusive (ISO 8601, e.g. 2026-01-02T03:00Z)
   --batch-size N    records per invocation (default 500; also cut at 6 MB)
+  --rebuild         aggregate only: recount the minute windows of event time from --from to --to
+                    instead: delete their aggregate items, then replay every archived event whose
+                    own time falls in them (the exact counts, whatever was skipped or lost before)
+  --arrived-from T  with --rebuild: read events that arrived from T (default: an hour before --from)
+  --arrived-to T    with --rebuild: ... through T (default: now)
   --dry-run         count what would be delivered, deliver nothing
   --stage S         a deployed stage (stack kinesis-pipeline-<S>); default: the local pipeline
   --region R        AWS region (default: $AWS_REGION)
@@ -32,6 +38,9 @@ const { values } = parseArgs({
     from: { type: 'string' },
     to: { type: 'string' },
     'batch-size': { type: 'string', default: '500' },
+    rebuild: { type: 'boolean', default: false },
+    'arrived-from': { type: 'string' },
+    'arrived-to': { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     stage: { type: 'string' },
     region: { type: 'string' },
@@ -48,6 +57,12 @@ if (!consumer) fail(`--consumer must be one of ${REPLAYABLE.join(', ')}\n${USAGE
 const from = parseTime(values.from ?? '') ?? fail(`--from needs an ISO 8601 time\n${USAGE}`);
 const to = parseTime(values.to ?? '') ?? fail(`--to needs an ISO 8601 time\n${USAGE}`);
 if (from > to) fail('--from is after --to');
+const rebuild = values.rebuild;
+if (rebuild && consumer.name !== 'aggregate') fail('--rebuild recounts aggregates: it needs --consumer aggregate');
+const optionalTime = (name: 'arrived-from' | 'arrived-to', fallback: number) =>
+  values[name] === undefined ? fallback : (parseTime(values[name]) ?? fail(`--${name} needs an ISO 8601 time`));
+const arrivedFrom = optionalTime('arrived-from', from - 3_600_000);
+const arrivedTo = optionalTime('arrived-to', Date.now());
 const batchSize = Number(values['batch-size']);
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) fail('--batch-size must be from 1 to 10000');
 
@@ -58,7 +73,12 @@ try {
     functionName: values.function,
   });
   if (!target.archiveBucket) throw new RedriveError(`${target.where} has no ArchiveBucket`);
-  const { lines, objects } = await readArchivedEvents(target.s3, target.archiveBucket, from, to);
+  const windows = windowRange(from, to);
+  const read = rebuild
+    ? await readArchivedEvents(target.s3, target.archiveBucket, arrivedFrom, arrivedTo)
+    : await readArchivedEvents(target.s3, target.archiveBucket, from, to);
+  const { objects } = read;
+  const lines = rebuild ? linesInWindows(read.lines, windows) : read.lines;
   const shards = replayBatches(
     lines,
     { streamArn: target.streamArn, region: target.region, roleArn: target.roleArn },
@@ -66,12 +86,20 @@ try {
   );
   const invocations = shards.reduce((sum, shard) => sum + shard.events.length, 0);
   console.log(`${consumer.name} consumer, ${target.where}`);
+  const what = rebuild
+    ? `${lines.length} archived events in the windows ${windows.first} .. ${windows.last} ` +
+      `(arrived ${new Date(arrivedFrom).toISOString()} .. ${new Date(arrivedTo).toISOString()})`
+    : `${lines.length} archived events arrived ${new Date(from).toISOString()} .. ${new Date(to).toISOString()}`;
   console.log(
-    `${lines.length} archived events arrived ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} ` +
-      `(${objects} objects read), ${shards.length} shards, ${invocations} invocations of up to ${batchSize}`,
+    `${what} (${objects} objects read), ${shards.length} shards, ${invocations} invocations of up to ${batchSize}`,
   );
   for (const shard of shards)
     console.log(`  ${shard.shardId}  ${shard.records} records  ${shard.events.length} invocations`);
+  if (!values['dry-run'] && rebuild) {
+    if (!target.aggregatesTable) throw new RedriveError(`${target.where} has no AggregatesTable`);
+    const deleted = await deleteAggregateWindows(target.dynamodb, target.aggregatesTable, windows);
+    console.log(`deleted ${deleted} aggregate items of those windows from ${target.aggregatesTable}`);
+  }
   if (!values['dry-run'] && invocations > 0) {
     console.log(`replaying to ${target.functionName} ...`);
     const outcomes = await deliverReplay(shards, target);

@@ -1,4 +1,5 @@
 import '../../local/quietSdkNodeWarning.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,12 +16,15 @@ export interface PipelineTarget {
   s3: S3Client;
   lambda: LambdaClient;
   kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
   /** The consumer's function (physical name). */
   functionName: string;
   /** Its execution role: Lambda puts it on every event record as `invokeIdentityArn`. */
   roleArn: string;
   failedBatchesBucket: string;
   archiveBucket: string;
+  /** The aggregate consumer's table (for `replay --rebuild`). */
+  aggregatesTable: string;
   /** The stream the consumer reads (`eventSourceARN` of the records). */
   streamArn: string;
 }
@@ -83,10 +87,12 @@ function localTarget(consumer: Consumer, local: LocalEndpoints, options: TargetO
     lambda: new LambdaClient({ ...base, endpoint: local.lambda }),
     // kinesis-local's plain port speaks HTTP/1.1 only; the SDK defaults to HTTP/2 for Kinesis.
     kinesis: new KinesisClient({ ...base, endpoint: local.kinesis, requestHandler: new NodeHttpHandler() }),
+    dynamodb: new DynamoDBClient({ ...base, endpoint: local.dynamodb }),
     functionName,
     roleArn: fn?.roleArn ?? '',
     failedBatchesBucket,
     archiveBucket: local.buckets.ArchiveBucket ?? '',
+    aggregatesTable: local.tables.AggregatesTable ?? '',
     streamArn: local.streamArn,
   };
 }
@@ -109,11 +115,13 @@ async function awsTarget(consumer: Consumer, stage: string, options: TargetOptio
     s3: new S3Client({ region }),
     lambda: new LambdaClient({ region }),
     kinesis: new KinesisClient({ region }),
+    dynamodb: new DynamoDBClient({ region }),
     functionName,
     // The roles have no path (serverless.yml), so the ARN follows from the name and the stack's account.
     roleArn: roleName ? `arn:${stack.partition}:iam::${stack.accountId}:role/${roleName}` : '',
     failedBatchesBucket,
     archiveBucket: output('ArchiveBucketName') ?? '',
+    aggregatesTable: output('AggregatesTableName') ?? '',
     streamArn: output('StreamArn') ?? '',
   };
 }
