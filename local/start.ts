@@ -79,7 +79,7 @@ function functionEndpoints(raw: string | undefined): Record<string, string> | un
   }
 }
 
-/** --param name=value, repeatable; a name given twice takes the last value, as serverless does. */
+/** --param name=value, repeatable; a name given twice keeps its last value. */
 function params(raw: readonly string[]): Record<string, string> | undefined {
   if (raw.length === 0) return undefined;
   const entries = raw.map((param) => {
