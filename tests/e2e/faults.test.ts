@@ -7,6 +7,7 @@ import { freePorts } from '../../local/emulators/servers.ts';
 import { pollUntil, readPublished } from '../../local/emulators.ts';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
 import { type AggregateView, foldWindows, totalsBy } from '../helpers/aggregateTotals.ts';
+import { errorBurstEvents, type PostedEvent } from '../helpers/events.ts';
 import {
   dynamoDbCallFailures,
   dynamoDbTablesOf,
@@ -53,15 +54,6 @@ const REQUESTS_IN_FLIGHT = 4;
 /** Every KEYED_EVERY-th request carries an Idempotency-Key and is sent a second time. */
 const KEYED_EVERY = 5;
 
-interface PostedEvent {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  value?: number;
-}
-
 type Outcome =
   | { status: 'accepted'; sequenceNumber: string; acceptedAt: number }
   | { status: 'failed'; code: string; retryable: boolean | undefined; maybeWritten: boolean };
@@ -74,12 +66,7 @@ type Outcome =
  */
 function eventsToPost(now: number): PostedEvent[] {
   const at = (ms: number) => new Date(ms).toISOString();
-  const errors: PostedEvent[] = [
-    ...Array.from({ length: 7 }, (_, k) => ({ source: 'checkout', time: at(now - 20_000 + k * 1_000) })),
-    ...Array.from({ length: 5 }, (_, k) => ({ source: 'billing', time: at(now - 30_000 + k * 2_000) })),
-    ...Array.from({ length: 4 }, (_, k) => ({ source: 'search', time: at(now - 40_000 + k * 3_000) })),
-    ...Array.from({ length: 6 }, (_, k) => ({ source: 'ios', time: at(now - 12 * MINUTE + k * 2 * MINUTE) })),
-  ].map((error, k) => ({ id: `fault-error-${k}`, type: 'error', subject: `user-${k}`, value: 1, ...error }));
+  const errors = errorBurstEvents(now, 'fault');
   const ordinary = Array.from({ length: 10_000 }, (_, i): PostedEvent => {
     const late = i % 10 === 0;
     return {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, readPublished } from '../../local/emulators.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { type AggregateView, foldWindows, totalsBy } from '../helpers/aggregateTotals.ts';
+import { errorBurstEvents, type PostedEvent } from '../helpers/events.ts';
 import {
   archivedLines,
   clientsFor,
@@ -23,30 +24,14 @@ const TYPES = ['page_view', 'click', 'purchase', 'signup'] as const;
 const SOURCES = ['web', 'ios', 'android', 'search', 'checkout', 'billing'] as const;
 const MINUTE = 60_000;
 
-interface PostedEvent {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  value?: number;
-}
-
 /**
  * 5,000 events over the last half hour of event time: four ordinary types from six sources, with
- * values on four events in five, one in ten of them late (15 to 35 minutes old). Plus `error`
- * events: bursts from `checkout` (7 within 7 s) and `billing` (5 within 10 s), which the shipped
- * `error-burst` rule (5 from one source within 60 s) must fire on, once each; 4 from `search` and
- * 6 from `ios` two minutes apart, which it must not.
+ * values on four events in five, one in ten of them late (15 to 35 minutes old). Plus the `error`
+ * events of `errorBurstEvents` (bursts the shipped `error-burst` rule must fire on, and two it must not).
  */
 function eventsToPost(now: number): PostedEvent[] {
   const at = (ms: number) => new Date(ms).toISOString();
-  const errors: PostedEvent[] = [
-    ...Array.from({ length: 7 }, (_, k) => ({ source: 'checkout', time: at(now - 20_000 + k * 1_000) })),
-    ...Array.from({ length: 5 }, (_, k) => ({ source: 'billing', time: at(now - 30_000 + k * 2_000) })),
-    ...Array.from({ length: 4 }, (_, k) => ({ source: 'search', time: at(now - 40_000 + k * 3_000) })),
-    ...Array.from({ length: 6 }, (_, k) => ({ source: 'ios', time: at(now - 12 * MINUTE + k * 2 * MINUTE) })),
-  ].map((error, k) => ({ id: `e2e-error-${k}`, type: 'error', subject: `user-${k}`, value: 1, ...error }));
+  const errors = errorBurstEvents(now, 'e2e');
   const ordinary = Array.from({ length: 5_000 - errors.length }, (_, i): PostedEvent => {
     const late = i % 10 === 0;
     const ageMs = late ? 15 * MINUTE + (i % 20) * MINUTE : (i % 50) * 1_000;

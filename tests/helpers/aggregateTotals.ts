@@ -63,3 +63,27 @@ export function foldWindows(
   }
   return totals;
 }
+
+/** What an aggregate item stores, as the tests compare it: its key and totals, no bookkeeping. */
+type StoredAggregate = Partial<
+  Record<'pk' | 'window' | 'count' | 'valueCount' | 'sum' | 'min' | 'max' | 'firstEventTime' | 'lastEventTime', unknown>
+>;
+
+/**
+ * Stored aggregate items without their bookkeeping (watermarks, versions, TTL), for comparing
+ * with the totals expected from the events.
+ *
+ * @example
+ * expect(storedTotals(await scanTable(table))).toEqual(expectedTotals(events));
+ */
+export const storedTotals = (items: readonly StoredAggregate[]) =>
+  items.map(({ pk, window, count, valueCount, sum, min, max, firstEventTime, lastEventTime }) => ({
+    pk,
+    window,
+    count,
+    valueCount,
+    sum,
+    ...(min === undefined ? {} : { min, max }),
+    firstEventTime,
+    lastEventTime,
+  }));

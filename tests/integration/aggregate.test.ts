@@ -7,6 +7,7 @@ import type { AggregateDependencies } from '../../functions/aggregate/aggregateB
 import type { AggregateTableClient } from '../../functions/aggregate/aggregateTable.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import { type AggregateItem, aggregateKey, BY_HOUR_INDEX, windowStart } from '../../shared/aggregates/aggregateItem.ts';
+import { storedTotals } from '../helpers/aggregateTotals.ts';
 import { aKinesisBatch, aPipelineRecordBytes } from '../helpers/kinesisEvents.ts';
 import { putAndReadBatch } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
@@ -99,18 +100,6 @@ function expectedTotals(events: readonly TestEvent[]) {
   return [...totals.values()].sort((a, b) => `${a.pk} ${a.window}`.localeCompare(`${b.pk} ${b.window}`));
 }
 
-const totalsOf = (items: readonly AggregateItem[]) =>
-  items.map(({ pk, window, count, valueCount, sum, min, max, firstEventTime, lastEventTime }) => ({
-    pk,
-    window,
-    count,
-    valueCount,
-    sum,
-    ...(min === undefined ? {} : { min, max }),
-    firstEventTime,
-    lastEventTime,
-  }));
-
 /** Events over two minutes and two sources, some without a value, one late by half an hour. */
 function someEvents(count: number, types: readonly string[] = ['click', 'view']): TestEvent[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -158,7 +147,7 @@ describe('aggregate consumer against dynalite', () => {
     expect(await handler(event, lambdaContext('aggregate'))).toEqual({ batchItemFailures: [] });
 
     const items = await scanTable(HANDLER_TABLE);
-    expect(totalsOf(items)).toEqual(expectedTotals(events));
+    expect(storedTotals(items)).toEqual(expectedTotals(events));
     expect(items.map((item) => item.window)).toContain('2026-11-25T20:31:00.000Z');
     const shardId = 'shardId-000000000000';
     const lastSequence = event.Records.at(-1)?.kinesis.sequenceNumber ?? '';
@@ -216,7 +205,7 @@ describe('aggregate consumer against dynalite', () => {
     const third = await aggregateBatch(slice(event, invalidAt), lambdaContext('aggregate'), deps(table, client));
     expect(failedAt(third)).toEqual([invalidAt]);
 
-    expect(totalsOf(await scanTable(table))).toEqual(expectedTotals(events));
+    expect(storedTotals(await scanTable(table))).toEqual(expectedTotals(events));
   });
 
   it('changes nothing when a batch already applied is redelivered bisected, first half then second half', async () => {
@@ -225,7 +214,7 @@ describe('aggregate consumer against dynalite', () => {
     const event = await batchOf(events.map(bytesOf));
     await aggregateBatch(event, lambdaContext('aggregate'), deps(table));
     const applied = await scanTable(table);
-    expect(totalsOf(applied)).toEqual(expectedTotals(events));
+    expect(storedTotals(applied)).toEqual(expectedTotals(events));
 
     for (const half of [slice(event, 0, 10), slice(event, 10)]) {
       expect(await aggregateBatch(half, lambdaContext('aggregate'), deps(table))).toEqual({ batchItemFailures: [] });
@@ -278,7 +267,7 @@ describe('aggregate consumer against dynalite', () => {
     expect(responseB).toEqual({ batchItemFailures: [] });
     expect(sharedPutsOfA).toBe(2);
     const items = await scanTable(table);
-    expect(totalsOf(items)).toEqual(expectedTotals([...eventsA, ...eventsB]));
+    expect(storedTotals(items)).toEqual(expectedTotals([...eventsA, ...eventsB]));
     expect(items.find((item) => item.pk === 'T#shared')).toMatchObject({
       count: 10,
       version: 2,

@@ -20,6 +20,7 @@ import type { AlertMessage } from '../../shared/alerts/alertItem.ts';
 import type { PipelineRecord } from '../../shared/events/eventSchema.ts';
 import { partitionKeyOf } from '../../shared/events/pipelineRecord.ts';
 import { encodeRecord } from '../../shared/events/recordCodec.ts';
+import { storedTotals } from '../helpers/aggregateTotals.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
 import { createAggregatesTable, createAlertsTable, createStream } from '../helpers/resources.ts';
@@ -434,18 +435,6 @@ function expectedTotals(events: readonly TestEvent[]) {
     .sort((a, b) => `${a.pk}\n${a.window}`.localeCompare(`${b.pk}\n${b.window}`));
 }
 
-const totalsOf = (items: readonly Record<string, unknown>[]) =>
-  items.map(({ pk, window, count, valueCount, sum, min, max, firstEventTime, lastEventTime }) => ({
-    pk,
-    window,
-    count,
-    valueCount,
-    sum,
-    ...(min === undefined ? {} : { min, max }),
-    firstEventTime,
-    lastEventTime,
-  }));
-
 const messagesOf = (snapshot: SinkSnapshot) => snapshot.notifications.map((n) => JSON.parse(n.message) as AlertMessage);
 const sequencesOf = (records: readonly ShardRecord[]) => records.map((record) => record.sequenceNumber);
 
@@ -506,7 +495,7 @@ describe('redelivery across the three consumers', () => {
       set1.flatMap((entry) => ('invalid' in entry ? [entry.invalid.toString()] : [])).sort(),
     );
 
-    expect(totalsOf(afterFirst.aggregates)).toEqual(expectedTotals(validEvents(set1)));
+    expect(storedTotals(afterFirst.aggregates)).toEqual(expectedTotals(validEvents(set1)));
 
     const fired = messagesOf(afterFirst).map((m) => [m.ruleId, m.group, m.state, m.at]);
     expect(fired.sort()).toEqual([
@@ -629,7 +618,7 @@ describe('redelivery across the three consumers', () => {
       ['error-burst', 'search', 'resolved'],
       ['large-value', 'android', 'resolved'],
     ]);
-    expect(totalsOf(cleanSinks.aggregates)).toEqual(expectedTotals([...validEvents(set1), ...validEvents(set2)]));
+    expect(storedTotals(cleanSinks.aggregates)).toEqual(expectedTotals([...validEvents(set1), ...validEvents(set2)]));
 
     // S3 and the aggregates: identical, bytes and full items (versions included: a failed put
     // writes nothing, and the retry writes each item once, as the clean delivery did).
