@@ -59,6 +59,9 @@ const to = parseTime(values.to ?? '') ?? fail(`--to needs an ISO 8601 time\n${US
 if (from > to) fail('--from is after --to');
 const rebuild = values.rebuild;
 if (rebuild && consumer.name !== 'aggregate') fail('--rebuild recounts aggregates: it needs --consumer aggregate');
+if (!rebuild && (values['arrived-from'] !== undefined || values['arrived-to'] !== undefined)) {
+  fail('--arrived-from and --arrived-to only go with --rebuild (a plain replay selects by arrival with --from/--to)');
+}
 const optionalTime = (name: 'arrived-from' | 'arrived-to', fallback: number) =>
   values[name] === undefined ? fallback : (parseTime(values[name]) ?? fail(`--${name} needs an ISO 8601 time`));
 const arrivedFrom = optionalTime('arrived-from', from - 3_600_000);

@@ -291,7 +291,7 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
     expect(await aggregates()).toEqual(before);
   });
 
-  it('refuses --rebuild for another consumer than aggregate', async () => {
+  it('refuses --rebuild for another consumer than aggregate, and --arrived-from without --rebuild', async () => {
     const run = await runCli(
       'replay',
       ['--consumer', 'alert', '--from', '2026-01-01', '--to', '2026-01-02', '--rebuild'],
@@ -299,6 +299,13 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
     );
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('--rebuild recounts aggregates: it needs --consumer aggregate');
+    const stray = await runCli(
+      'replay',
+      ['--consumer', 'aggregate', '--from', '2026-01-01', '--to', '2026-01-02', '--arrived-from', '2026-01-01'],
+      cliEnv,
+    );
+    expect(stray.code).not.toBe(0);
+    expect(stray.stderr).toContain('--arrived-from and --arrived-to only go with --rebuild');
   });
 
   it('refuses to replay the archive into itself, and an unknown consumer', async () => {
