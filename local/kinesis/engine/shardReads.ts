@@ -1,6 +1,6 @@
 import type * as K from '@aws-sdk/client-kinesis';
 import { dataStream, type EngineState } from './engineState.ts';
-import { expiredIterator, resourceNotFound, throughputExceeded } from './errors.ts';
+import { expiredIterator, invalidArgument, resourceNotFound, throughputExceeded } from './errors.ts';
 import { decodeIterator, encodeIterator } from './iterators.ts';
 import { GET_RECORDS_BYTES, GET_RECORDS_MAX, ITERATOR_LIFETIME_MS } from './limits.ts';
 import { recordBytes, recordView } from './recordViews.ts';
@@ -35,6 +35,12 @@ export async function getShardIterator(
 }
 
 export async function getRecords(state: EngineState, input: K.GetRecordsInput): Promise<K.GetRecordsOutput> {
+  if (input.Limit !== undefined && input.Limit > GET_RECORDS_MAX) {
+    // The API reference: "If you specify a value that is greater than 10000, GetRecords throws InvalidArgumentException."
+    throw invalidArgument(
+      `Limit ${input.Limit} is greater than the maximum of ${GET_RECORDS_MAX} records per GetRecords call.`,
+    );
+  }
   const iterator = decodeIterator(input.ShardIterator ?? '');
   const now = state.ctx.now();
   if (now - iterator.issuedMs > ITERATOR_LIFETIME_MS) {
