@@ -57,6 +57,8 @@ export async function decreaseStreamRetentionPeriod(
   }
   runtime.meta.retentionHours = hours;
   await state.registry.save();
+  // AWS: data older than the new period becomes inaccessible at once, not at the next housekeeping pass.
+  await runtime.store.trimBefore(state.ctx.now() - hours * 3_600_000);
   return {};
 }
 
