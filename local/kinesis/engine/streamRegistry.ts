@@ -22,6 +22,7 @@ export class StreamRegistry {
   /** Names being created (their store is opening), so a second CreateStream sees them taken. */
   private readonly reserved = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly deletions = new Set<Promise<void>>();
 
   constructor(private readonly ctx: EngineContext) {
     this.file = new MetadataFile(ctx.dataDir, () => ({
@@ -74,7 +75,9 @@ export class StreamRegistry {
   later(ms: number, task: () => unknown): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void task();
+      Promise.resolve()
+        .then(task)
+        .catch((error: unknown) => this.ctx.log(`kinesis: a delayed state change failed: ${String(error)}`));
     }, ms);
     timer.unref();
     this.timers.add(timer);
@@ -101,7 +104,7 @@ export class StreamRegistry {
   find(name: string): StreamRuntime | undefined {
     const runtime = this.streams.get(name);
     if (runtime?.meta.goneAtMs !== undefined && this.ctx.now() >= runtime.meta.goneAtMs) {
-      void this.finishDeletion(runtime);
+      this.track(this.finishDeletion(runtime));
       return undefined;
     }
     return runtime;
@@ -140,12 +143,21 @@ export class StreamRegistry {
     await this.save();
   }
 
+  /** Keeps a background deletion so close() waits for it, and logs its failure instead of leaving it unhandled. */
+  private track(deletion: Promise<void>): void {
+    const tracked: Promise<void> = deletion
+      .catch((error: unknown) => this.ctx.log(`kinesis: finishing a stream's deletion failed: ${String(error)}`))
+      .finally(() => this.deletions.delete(tracked));
+    this.deletions.add(tracked);
+  }
+
   /** Finishes due deletions (called by the housekeeping timer). */
   sweep(): void {
     for (const name of [...this.streams.keys()]) this.find(name);
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.deletions);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const runtime of this.streams.values()) runtime.notifier.notifyAll();
