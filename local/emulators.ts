@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import { lockDataDir, wipeLockedDataDir } from './emulators/dataDirLock.ts';
 import { startDynamoDb } from './emulators/dynamodb.ts';
 import { startKinesis } from './emulators/kinesis.ts';
-import { orphanSnapshotWaitMs, waitForOrphanedKinesis } from './emulators/kinesisOrphan.ts';
 import { LOCAL_CREDENTIALS } from './emulators/probes.ts';
 import { startS3 } from './emulators/s3.ts';
 import { startSns } from './emulators/sns.ts';
@@ -25,60 +24,58 @@ export interface EmulatorOptions {
    * start fails with DataDirInUseError instead).
    */
   wipe?: boolean;
-  /**
-   * Fixed ports; a missing one picks a free port. The ports clients use listen on 127.0.0.1 only,
-   * but kinesis-local's own process behind the Kinesis relays binds two more (random) ports on
-   * every interface (0.0.0.0): it has no setting for its host.
-   */
-  ports?: { kinesis?: number; kinesisTls?: number; dynamodb?: number; s3?: number; sns?: number };
-  /** Default 'us-east-1'; also the region in kinesis-local's ARNs. */
+  /** Fixed ports; a missing one picks a free port. Every emulator listens on 127.0.0.1 only. */
+  ports?: { kinesis?: number; dynamodb?: number; s3?: number; sns?: number };
+  /** Default 'us-east-1'; the region of the Kinesis and SNS ARNs. */
   region?: string;
-  /** The account in the local SNS endpoint's topic ARNs. Default '000000000000' (kinesis-local's). */
+  /** The account of the Kinesis and SNS ARNs. Default '000000000000'. */
   accountId?: string;
   /**
-   * How long kinesis-local keeps streams CREATING, UPDATING, DELETING and consumers CREATING
-   * (its `*_DURATION` settings, e.g. '100ms'). Default '100ms': short, yet callers still have to
-   * wait for ACTIVE as they must on AWS. Mind that SDK waiters sleep `minDelay` (10 s for the
-   * Kinesis ones) after their first check: pass a small `minDelay` or poll instead.
+   * How long the Kinesis engine keeps streams CREATING, UPDATING, DELETING and consumers CREATING
+   * or DELETING, in ms. Default 100: short, yet callers still have to wait for ACTIVE as they must
+   * on AWS. Mind that SDK waiters sleep `minDelay` (10 s for the Kinesis ones) after their first
+   * check: pass a small `minDelay` or poll instead.
    */
-  stateChangeDuration?: string;
-  /**
-   * With `dataDir`: how often kinesis-local rewrites its snapshot (PERSIST_INTERVAL). stop() always
-   * writes a final one; the interval only bounds what a crash loses. Default '2s'.
-   */
-  persistInterval?: string;
+  stateChangeMs?: number;
+  /** The Kinesis engine enforces AWS's per-shard write and read limits (throttling). Default off. */
+  shardLimits?: boolean;
+  /** When the Kinesis engine acknowledges a write: 'os' (default; survives a SIGKILL) or 'fsync' (survives a power cut). */
+  kinesisDurability?: 'os' | 'fsync';
   /** Deadline for each emulator to answer. Default 30 s. */
   startTimeoutMs?: number;
-  /** Sink for emulator output lines (kinesis-local's log, s3rver's server errors). Default: discard. */
+  /** Sink for emulator output lines (s3rver's server errors). Default: discard. */
   log?: (line: string) => void;
+  /**
+   * Lines a person should see even without `log`: what an import of kinesis-local's data did
+   * (local/kinesis/importKinesisLocal.ts) and the Kinesis engine's own lines (a torn write
+   * recovered after a crash, a request that failed inside it). Default console.log.
+   */
+  notify?: (line: string) => void;
 }
 
 export interface Emulators {
   region: string;
-  /** `http://127.0.0.1:PORT`; `kinesisTls` is `https://` (self-signed, HTTP/2, for SubscribeToShard). */
-  endpoints: { kinesis: string; kinesisTls: string; dynamodb: string; s3: string; sns: string };
+  /** `http://127.0.0.1:PORT`; Kinesis speaks HTTP/1.1 and cleartext HTTP/2 (SubscribeToShard) on its port. */
+  endpoints: { kinesis: string; dynamodb: string; s3: string; sns: string };
   /** Where the local SNS endpoint writes every published message (`<topicName>.ndjson`). */
   snsSinkDir: string;
   /** Environment variables that point shared/aws clients at these emulators. */
   env: Record<string, string>;
-  /** The kinesis-local child process. */
-  kinesisPid: number;
-  /** Stops all three; idempotent. With `dataDir`, resolves once their data is on disk. */
+  /** Stops them all; idempotent. With `dataDir`, resolves once their data is on disk. */
   stop(): Promise<void>;
 }
 
 const DEFAULTS = Object.freeze({
   region: 'us-east-1',
-  stateChangeDuration: '100ms',
-  persistInterval: '2s',
+  stateChangeMs: 100,
   startTimeoutMs: 30_000,
 });
 
 /**
- * Starts kinesis-local (a child process), dynalite, s3rver and the local SNS endpoint (in this
- * process) in parallel, with
- * their endpoints on 127.0.0.1, and resolves once each answers a real SDK call. If one fails, the others are stopped
- * before the error is rethrown. The kinesis-local child dies with this process, however it exits.
+ * Starts the project's Kinesis engine (local/kinesis/), dynalite, s3rver and the local SNS endpoint,
+ * all in this process, in parallel, with their endpoints on 127.0.0.1, and resolves once each
+ * answers. If one fails, the others are stopped before the error is rethrown. At the first start on
+ * a `dataDir` that kinesis-local used, its snapshot is imported into the engine first.
  *
  * @example
  * const emulators = await startEmulators({ dataDir: '.local/data' });
@@ -92,12 +89,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const unlock = dataDir === undefined ? async () => undefined : await lockDataDir(dataDir);
   let started: Awaited<ReturnType<typeof startAll>>;
   try {
-    if (options.wipe && dataDir !== undefined) {
-      // An orphaned kinesis-local would otherwise rename its last snapshot into the emptied folder.
-      const snapshotWaitMs = orphanSnapshotWaitMs(options.persistInterval ?? DEFAULTS.persistInterval);
-      await waitForOrphanedKinesis(join(dataDir, 'kinesis'), snapshotWaitMs, options.log ?? (() => undefined));
-      await wipeLockedDataDir(dataDir);
-    }
+    if (options.wipe && dataDir !== undefined) await wipeLockedDataDir(dataDir);
     started = await startAll(options, region, dataDir);
   } catch (error) {
     await unlock();
@@ -109,17 +101,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     region,
     endpoints: {
       kinesis: kinesis.endpoint,
-      kinesisTls: kinesis.tlsEndpoint,
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
       sns: sns.endpoint,
     },
     snsSinkDir: sns.sinkDir,
     env: {
-      ...environmentFor(region, kinesis.endpoint, kinesis.tlsEndpoint, dynamodb.endpoint, s3.endpoint),
+      ...environmentFor(region, kinesis.endpoint, dynamodb.endpoint, s3.endpoint),
       SNS_ENDPOINT: sns.endpoint,
     },
-    kinesisPid: kinesis.pid,
     stop: () => {
       stopping ??= stopAll([kinesis, dynamodb, s3, sns]).finally(unlock);
       return stopping;
@@ -139,31 +129,30 @@ function startAll(options: EmulatorOptions, region: string, dataDir: string | un
       throw error;
     });
   const common = { region, timeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs, signal: abort.signal };
+  const accountId = options.accountId ?? '000000000000';
   return allOrNothing([
     failFast(
       startKinesis({
-        ...common,
-        plainPort: ports.kinesis ?? 0,
-        tlsPort: ports.kinesisTls ?? 0,
-        persistDir: below('kinesis'),
-        persistInterval: options.persistInterval ?? DEFAULTS.persistInterval,
-        stateChangeDuration: options.stateChangeDuration ?? DEFAULTS.stateChangeDuration,
-        log,
-        verbose: options.log !== undefined,
+        port: ports.kinesis ?? 0,
+        region,
+        accountId,
+        dir: below('kinesis'),
+        checkpointsFile: below('checkpoints.json'),
+        stateChangeMs: options.stateChangeMs ?? DEFAULTS.stateChangeMs,
+        shardLimits: options.shardLimits ?? false,
+        durability: options.kinesisDurability ?? 'os',
+        notify: options.notify ?? ((line) => console.log(line)),
       }),
     ),
     failFast(startDynamoDb({ ...common, port: ports.dynamodb ?? 0, dir: below('dynamodb') })),
     failFast(startS3({ ...common, port: ports.s3 ?? 0, dir: below('s3'), log })),
-    failFast(
-      startSns({ port: ports.sns ?? 0, dir: below('sns'), region, accountId: options.accountId ?? '000000000000' }),
-    ),
+    failFast(startSns({ port: ports.sns ?? 0, dir: below('sns'), region, accountId })),
   ] as const);
 }
 
-function environmentFor(region: string, kinesis: string, kinesisTls: string, dynamodb: string, s3: string) {
+function environmentFor(region: string, kinesis: string, dynamodb: string, s3: string) {
   return {
     KINESIS_ENDPOINT: kinesis,
-    KINESIS_TLS_ENDPOINT: kinesisTls,
     DYNAMODB_ENDPOINT: dynamodb,
     S3_ENDPOINT: s3,
     AWS_REGION: region,

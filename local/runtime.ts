@@ -34,6 +34,17 @@ export interface LocalRuntimeOptions {
   /** Shard poll interval of the event source mappings (AWS: about 1 s). */
   pollIntervalMs?: number;
   /**
+   * The local Kinesis answers ProvisionedThroughputExceededException beyond AWS's per-shard limits
+   * (1 MiB/s or 1,000 records/s written, 2 MiB/s and 5 GetRecords/s read), as a provisioned stream
+   * on AWS does. Default off: local runs are not throttled.
+   */
+  shardLimits?: boolean;
+  /**
+   * When the local Kinesis acknowledges a write: 'os' (default) once the operating system has it
+   * (survives a crash of this process), 'fsync' once it is on the disk (survives a power cut).
+   */
+  kinesisDurability?: 'os' | 'fsync';
+  /**
    * Overrides of the `local` stage's params (serverless.yml `params.local`), as
    * `serverless package --param name=value` takes them: e.g. `{ maxRecordSizeKiB: '10240' }`.
    */
@@ -76,7 +87,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   lambda: 4574,
 });
 
-/** kinesis-local's ARNs and the template's resolve in this region; the emulators are started in it. */
+/** The emulators' ARNs and the template's resolve in this region; the emulators are started in it. */
 const REGION = 'us-east-1';
 
 /**
@@ -143,7 +154,10 @@ async function startPieces(
     wipe: options.fresh ?? false,
     region: REGION,
     accountId: app.accountId,
+    shardLimits: options.shardLimits ?? false,
+    kinesisDurability: options.kinesisDurability ?? 'os',
     ports: { kinesis: ports.kinesis, dynamodb: ports.dynamodb, s3: ports.s3, sns: ports.sns },
+    notify: log,
   });
   cleanups.add('the emulators', () => emulators.stop());
   Object.assign(

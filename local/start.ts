@@ -2,12 +2,15 @@ import './quietSdkNodeWarning.ts';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_PORTS, start } from './runtime.ts';
 
 /**
  * `npm start`: the whole pipeline on this machine. Flags: --fresh (wipe the data first),
- * --verbose (handler logs), --poll-interval <ms>, --param <name=value> (repeatable: overrides a
+ * --verbose (handler logs), --poll-interval <ms>, --shard-limits (the local Kinesis answers
+ * ProvisionedThroughputExceededException beyond AWS's per-shard limits, as a provisioned stream
+ * does), --kinesis-fsync (the local Kinesis flushes every write to the disk before acknowledging it,
+ * so acknowledged records survive a power cut too, not only a crash of this process), --param <name=value> (repeatable: overrides a
  * param of the `local` stage, as `serverless deploy --param` does). Ports: KP_HTTP_PORT, KP_KINESIS_PORT,
  * KP_DYNAMODB_PORT, KP_S3_PORT, KP_SNS_PORT, KP_LAMBDA_PORT (0 = any free port). KP_LOCAL_DIR (default `.local`) holds
  * `data/` and `endpoints.json`. KP_EXTRA_RESOURCES names a JSON file of CloudFormation resources to
@@ -16,17 +19,32 @@ import { DEFAULT_PORTS, start } from './runtime.ts';
  * failing proxy) and KP_FAULT_CONSUMER_CRASH_RATE (share of consumer invocations that crash after
  * doing their work).
  */
-const { values } = parseArgs({
+const { values } = parseFlags({
   options: {
     fresh: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     'poll-interval': { type: 'string' },
+    'shard-limits': { type: 'boolean', default: false },
+    'kinesis-fsync': { type: 'boolean', default: false },
     param: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
+
+/** parseArgs, with a flag it does not know (or a value given to a switch) as a usage error, not a stack trace. */
+function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)} (npm start -- --help)`);
+    process.exit(2);
+  }
+}
+
 if (values.help) {
-  console.log('usage: npm start [-- --fresh] [-- --verbose] [-- --poll-interval <ms>] [-- --param <name=value> ...]');
+  console.log(
+    'usage: npm start [-- --fresh] [-- --verbose] [-- --poll-interval <ms>] [-- --shard-limits] [-- --kinesis-fsync] [-- --param <name=value> ...]',
+  );
   process.exit(0);
 }
 
@@ -115,6 +133,8 @@ const runtime = await start({
   fresh: values.fresh,
   verbose: values.verbose,
   pollIntervalMs,
+  shardLimits: values['shard-limits'],
+  kinesisDurability: values['kinesis-fsync'] ? 'fsync' : 'os',
   params: stageParams,
   extraResources: extraResources(process.env.KP_EXTRA_RESOURCES),
   functionEndpoints: functionEndpoints(process.env.KP_FUNCTION_ENDPOINTS),

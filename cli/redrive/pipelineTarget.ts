@@ -3,7 +3,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type LocalEndpoints, readLocalEndpoints } from '../../local/endpointsFile.ts';
 import type { Consumer } from './consumers.ts';
 import { RedriveError } from './errors.ts';
@@ -85,8 +84,8 @@ function localTarget(consumer: Consumer, local: LocalEndpoints, options: TargetO
       requestChecksumCalculation: 'WHEN_REQUIRED',
     }),
     lambda: new LambdaClient({ ...base, endpoint: local.lambda }),
-    // kinesis-local's plain port speaks HTTP/1.1 only; the SDK defaults to HTTP/2 for Kinesis.
-    kinesis: new KinesisClient({ ...base, endpoint: local.kinesis, requestHandler: new NodeHttpHandler() }),
+    // The local engine speaks the SDK's default for Kinesis (HTTP/2, cleartext) as well as HTTP/1.1.
+    kinesis: new KinesisClient({ ...base, endpoint: local.kinesis }),
     dynamodb: new DynamoDBClient({ ...base, endpoint: local.dynamodb }),
     functionName,
     roleArn: fn?.roleArn ?? '',

@@ -22,7 +22,7 @@ export interface ProvisionClients {
   sns: SNSClient;
 }
 
-/** kinesis-local and dynalite take a moment to turn a new stream, consumer or table ACTIVE. */
+/** The Kinesis engine and dynalite take a moment to turn a new stream, consumer or table ACTIVE. */
 const ACTIVE_TIMEOUT_MS = 30_000;
 
 /**
@@ -88,7 +88,7 @@ async function settleAll(tasks: Promise<unknown>[], what: string): Promise<void>
 
 /**
  * Creates the stream unless it exists, and resolves with its ARN as the emulator reports it once it
- * is ACTIVE (kinesis-local, like AWS, creates asynchronously). An existing stream is used as it is.
+ * is ACTIVE (the engine, like AWS, creates asynchronously). An existing stream is used as it is.
  * The one place the local runtime, the tests and the benchmarks create streams.
  *
  * @example

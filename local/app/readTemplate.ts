@@ -10,7 +10,7 @@ import { readConsumers, readStreams } from './readStreams.ts';
 
 export interface ReadLocalAppOptions {
   region: string;
-  /** kinesis-local's default account, so local ARNs match the ones it returns. */
+  /** The local account (the Kinesis engine's default), so local ARNs match the ones it returns. */
   accountId?: string;
   stage: string;
   /** Shards for an ON_DEMAND stream, which has no count to copy. */

@@ -1,12 +1,12 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { pollUntil } from './poll.ts';
 
 /**
  * Readiness probes: an emulator is ready when it answers a real SDK call, not when its port opens
- * (kinesis-local listens a moment before it serves, dynalite opens LevelDB on the first request).
+ * (dynalite opens LevelDB on the first request). The Kinesis engine runs in this process and
+ * serves once startKinesisEngine resolves.
  */
 
 export interface ProbeOptions {
@@ -31,7 +31,6 @@ function clientConfig(endpoint: string, region: string) {
     credentials: { ...LOCAL_CREDENTIALS },
     // One short attempt per poll: the poll loop is the retry policy, with its own deadline.
     maxAttempts: 1,
-    // HTTP/1.1 everywhere: the Kinesis client would default to HTTP/2, which the plain port lacks.
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
   };
 }
@@ -45,15 +44,9 @@ async function untilAnswered(
   try {
     await pollUntil(async () => (await call()) && true, { what, ...options, intervalMs: 100 });
   } finally {
-    // Its keep-alive sockets would otherwise hold kinesis-local's graceful shutdown open.
+    // Its keep-alive sockets would otherwise hold the emulator's close open.
     client.destroy();
   }
-}
-
-export function waitForKinesis(endpoint: string, options: ProbeOptions): Promise<void> {
-  const client = new KinesisClient(clientConfig(endpoint, options.region));
-  const what = `kinesis-local answering ListStreams on ${endpoint}`;
-  return untilAnswered(what, client, () => client.send(new ListStreamsCommand({})), options);
 }
 
 export function waitForDynamoDb(endpoint: string, options: ProbeOptions): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { EmulatorStartError } from './errors.ts';
 import { LOCAL_CREDENTIALS, waitForS3 } from './probes.ts';
+import { makeS3rverPutsAtomic } from './s3AtomicPut.ts';
 import { closeHttpServer, LOOPBACK, listen } from './servers.ts';
 import type { Log, RunningEmulator } from './types.ts';
 
@@ -26,6 +27,7 @@ export interface S3Options {
  */
 export async function startS3(options: S3Options): Promise<RunningEmulator> {
   acceptLocalCredentials();
+  makeS3rverPutsAtomic();
   const directory = options.dir ?? (await mkdtemp(join(tmpdir(), 'kinesis-pipeline-s3-')));
   await mkdir(directory, { recursive: true });
   const removeTemporary = () => (options.dir ? Promise.resolve() : rm(directory, { recursive: true, force: true }));

@@ -28,7 +28,7 @@ export function closeServer(server: Server): Promise<void> {
 export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   try {
-    // No host: kinesis-local binds every interface, so probe the same way.
+    // No host: a port free on every interface is free on loopback too, whoever binds it later.
     return await Promise.all(servers.map((server) => listen(server, 0)));
   } finally {
     await Promise.all(servers.filter((server) => server.listening).map(closeServer));

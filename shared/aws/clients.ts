@@ -34,8 +34,11 @@ function baseConfig(endpoint: string | undefined) {
 
 /**
  * Kinesis. The SDK's own retries are off (`maxAttempts: 1`): the producer owns the retry policy
- * and its deadline, and two layers of retries would multiply. A local endpoint (kinesis-local's
- * plain port) speaks HTTP/1.1 only, while the SDK defaults to HTTP/2 for Kinesis.
+ * and its deadline, and two layers of retries would multiply. A local endpoint gets HTTP/1.1
+ * keep-alive (the SDK defaults to HTTP/2 for Kinesis): the functions only put and read, never
+ * SubscribeToShard; concurrent PutRecords spread over a pool of connections instead of queueing
+ * on one HTTP/2 session; and the fault-injection proxies of the tests, like most debugging
+ * proxies, speak HTTP/1.1 only.
  */
 export const kinesisClient = /* @__PURE__ */ once(() => {
   const endpoint = process.env.KINESIS_ENDPOINT;

@@ -24,7 +24,7 @@ const credentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
 export async function startEsmHarness(): Promise<EsmHarness> {
   const emulators = await startEmulators();
   const base = { region: emulators.region, credentials: credentials() };
-  // The mapping gets a client with the SDK's normal retries; kinesis-local's plain port is HTTP/1.1.
+  // The mapping gets a client with the SDK's normal retries, over HTTP/1.1 as local/localClients.ts.
   const kinesis = new KinesisClient({
     ...base,
     endpoint: emulators.endpoints.kinesis,
@@ -42,7 +42,7 @@ export async function startEsmHarness(): Promise<EsmHarness> {
     s3,
     region: emulators.region,
     stop: async () => {
-      // Keep-alive sockets would hold kinesis-local's shutdown open.
+      // Open sessions would hold the engine's server close until its grace runs out.
       kinesis.destroy();
       s3.destroy();
       await emulators.stop();

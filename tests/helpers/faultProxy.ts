@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 
 /**
- * A fault-injecting HTTP proxy in front of one emulator (kinesis-local, dynalite, s3rver): it
+ * A fault-injecting HTTP/1.1 proxy in front of one emulator (the Kinesis engine, dynalite, s3rver): it
  * forwards every request and, by rule, fails some of them the way AWS does, for the emulators that
  * have no fault switch. Faults are injected BEFORE forwarding, never after a write succeeded, so
  * an injected failure always means "nothing was written" (no ambiguous outcomes: a caller that

@@ -39,9 +39,8 @@ export async function readAllRecords(
     let { ShardIterator } = await client.send(
       new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
     );
-    // A page can be empty, or say 0 ms behind, before the end of the shard (kinesis-local does so
-    // at the boundary of a restored snapshot): stop only at an empty page that is 0 ms behind, or
-    // after a few empty pages in a row.
+    // AWS may answer an empty page before the end of a shard: stop only at an empty page that is
+    // 0 ms behind, or after a few empty pages in a row.
     let emptyPages = 0;
     while (ShardIterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));

@@ -5,7 +5,6 @@ import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, start } from '../../local/runtime.ts';
 
@@ -32,15 +31,12 @@ export async function startTestPipeline(
   });
 }
 
-/**
- * AWS clients for a running local pipeline, as a user's tools would build them from endpoints.json.
- * (local/localClients.ts needs the emulators' TLS Kinesis endpoint, which endpoints.json does not publish.)
- */
+/** AWS clients for a running local pipeline, as a user's tools would build them from endpoints.json. */
 export function clientsFor(endpoints: LocalEndpoints) {
   const base = { region: endpoints.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   return {
-    // kinesis-local's plain port speaks HTTP/1.1 only; the SDK defaults to HTTP/2 for Kinesis.
-    kinesis: new KinesisClient({ ...base, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    // The SDK's default for Kinesis (HTTP/2, cleartext to the local engine), as a user's tool gets it.
+    kinesis: new KinesisClient({ ...base, endpoint: endpoints.kinesis }),
     dynamodb: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
     s3: new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true }),
   };

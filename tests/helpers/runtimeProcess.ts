@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pollUntil } from '../../local/emulators.ts';
@@ -12,13 +11,8 @@ export interface RuntimeProcess {
   readonly endpoints: LocalEndpoints;
   /** Everything it printed so far. */
   output(): string;
-  /**
-   * SIGKILL to its process group (no stop, no checkpoint flush, no final snapshot by the runtime),
-   * then waits until the processes it had started outside its group (kinesis-local, which ends
-   * itself once its parent is gone and writes its last snapshot on the way) are gone too. Resolves
-   * with how long that took, in ms.
-   */
-  kill(): Promise<{ orphans: number; orphanExitMs: number }>;
+  /** SIGKILL to its process group (no stop, no checkpoint flush); resolves once it has exited. */
+  kill(): Promise<void>;
   /** Ctrl-C, as a user stops it; resolves with the exit code (or signal). */
   stop(): Promise<number | string>;
 }
@@ -78,16 +72,8 @@ export async function spawnRuntime(options: SpawnRuntimeOptions): Promise<Runtim
     endpoints,
     output: () => text,
     async kill() {
-      const orphans = childrenOutsideGroup(pid);
       process.kill(-pid, 'SIGKILL');
       await exited;
-      const since = Date.now();
-      await pollUntil(async () => (orphans.some(isAlive) ? undefined : true), {
-        what: `the processes the killed runtime had started (${orphans.join(', ')}) to exit`,
-        timeoutMs: 30_000,
-        intervalMs: 50,
-      });
-      return { orphans: orphans.length, orphanExitMs: Date.now() - since };
     },
     async stop() {
       process.kill(-pid, 'SIGINT');
@@ -112,40 +98,5 @@ export function killSpawnedRuntimes(): void {
     } catch {
       // already gone
     }
-  }
-}
-
-/**
- * The pids of `pid`'s direct children that live in another process group (kinesis-local is
- * detached, so that a Ctrl-C reaches only the runtime): a SIGKILL to the runtime's group misses
- * them. Linux only (/proc); elsewhere empty, and the caller then waits for nothing.
- */
-function childrenOutsideGroup(pid: number): number[] {
-  if (!existsSync('/proc')) return [];
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [ppid, pgrp] = [Number(fields[1]), Number(fields[2])];
-    if (ppid === pid && pgrp !== pid) found.push(Number(name));
-  }
-  return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers signal 0; it is gone for our purpose once it is not running.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }

@@ -140,7 +140,7 @@ const slice = (event: KinesisStreamEvent, start: number, end?: number): KinesisS
 });
 
 describe('aggregate consumer against dynalite', () => {
-  it('applies a batch from kinesis-local: totals per type and per (type, source) and minute, late events in their own minute', async () => {
+  it('applies a batch from the local Kinesis engine: totals per type and per (type, source) and minute, late events in their own minute', async () => {
     const events = someEvents(24);
     const event = await batchOf(events.map(bytesOf));
 

@@ -54,7 +54,7 @@ async function readObject(key: string): Promise<{ bytes: Buffer; lines: Record<s
 }
 
 describe('archive handler against s3rver', () => {
-  it('writes a batch from kinesis-local as one events/ and one errors/ object, keyed by shard, sequence and hour', async () => {
+  it('writes a batch from the local Kinesis engine as one events/ and one errors/ object, keyed by shard, sequence and hour', async () => {
     const valid = ['it-1', 'it-2', 'it-3'].map((id) => aPipelineRecordBytes({ id }));
     const invalid = Buffer.from('{"type":"broken"');
     const event = await batchOf([valid[0], invalid, valid[1], valid[2]] as Uint8Array[]);

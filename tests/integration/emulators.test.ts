@@ -112,7 +112,6 @@ describe('startEmulators, in memory', () => {
 
   it('exposes loopback endpoints and the environment for shared/aws clients', () => {
     expect(emulators.endpoints.kinesis).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(emulators.endpoints.kinesisTls).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(emulators.env).toMatchObject({
       KINESIS_ENDPOINT: emulators.endpoints.kinesis,
       DYNAMODB_ENDPOINT: emulators.endpoints.dynamodb,
@@ -210,8 +209,7 @@ describe('startEmulators, persisting under dataDir', () => {
   });
 
   it('keeps streams and records, items and objects across stop() and a new start', async () => {
-    // A snapshot interval far longer than the test: what survives was written by stop() itself.
-    const options = { dataDir, persistInterval: '10min' };
+    const options = { dataDir };
     const first = await startEmulators(options);
     const before = localClients(first);
     await createActiveStream(before.kinesis, 'kept', 2);
@@ -226,7 +224,6 @@ describe('startEmulators, persisting under dataDir', () => {
 
     await first.stop();
 
-    expect(() => process.kill(first.kinesisPid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     await expect(first.stop()).resolves.toBeUndefined();
     destroyAll(before);
 
@@ -303,7 +300,7 @@ describe('startEmulators, failing', () => {
 
       await expect(start).rejects.toThrow(EmulatorStartError);
       await expect(start).rejects.toMatchObject({ emulator: 'dynamodb', cause: { code: 'EADDRINUSE' } });
-      // The kinesis relay was stopped with the rest: its fixed port can be bound again.
+      // The Kinesis engine was stopped with the rest: its fixed port can be bound again.
       await expect(freeLoopbackPort(kinesisPort)).resolves.toBe(kinesisPort);
     } finally {
       blocker.close();

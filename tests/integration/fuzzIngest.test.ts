@@ -12,7 +12,7 @@ import { clientsFor, startTestPipeline } from '../helpers/localPipeline.ts';
 /**
  * Property-based fuzzing of POST /events: malformed bodies, encodings, content types, sizes and
  * mixed requests, through the local HTTP API (authorizer, API Gateway emulation, ingest Lambda,
- * kinesis-local) and, for volume, straight into the ingest function with the event the HTTP API
+ * the local Kinesis engine) and, for volume, straight into the ingest function with the event the HTTP API
  * builds. Never a 5xx or a function error, always a JSON answer that says what is wrong, and in a
  * mixed request every valid event is accepted and on the stream as sent.
  */

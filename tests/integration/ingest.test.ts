@@ -36,7 +36,7 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-describe('POST /events into kinesis-local', () => {
+describe('POST /events into the local Kinesis engine', () => {
   it('writes every event byte for byte as the documented record, on the shard MD5 picks', async () => {
     const events = [
       anEvent({ id: 'e-1', time: '2026-11-25T10:00:00Z', subject: 'naïve-ключ-🔑', data: { text: 'héllo wörld ✓' } }),

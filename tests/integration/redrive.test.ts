@@ -74,7 +74,7 @@ describe('the local Lambda Invoke API, through the AWS SDK', () => {
   });
 });
 
-describe('re-reading the records of a metadata-only failure record from kinesis-local', () => {
+describe('re-reading the records of a metadata-only failure record from the local Kinesis engine', () => {
   const streamName = 'redrive-reread';
   let emulators: Emulators;
   let kinesis: KinesisClient;
@@ -147,7 +147,7 @@ describe('re-reading the records of a metadata-only failure record from kinesis-
     expect(reread.event).toEqual(batchEvent(discarded.map((record) => toShardRecord(record, shardId, source))));
     expect(reread.found).toBe(4);
     expect(reread.expected).toBe(4);
-    // kinesis-local keeps the default retention of 24 h; the first record is an hour old.
+    // The stream keeps the default retention of 24 h; the first record is an hour old.
     expect(reread.retentionLeftMs).toBe(23 * 3_600_000);
   });
 

@@ -1,5 +1,5 @@
 // The same engine port serves SDK clients on HTTP/1.1 (NodeHttpHandler), as the project's own
-// clients and kinesis-local users configure them. Semantics per the AWS Kinesis API reference:
+// clients configure them. Semantics per the AWS Kinesis API reference:
 // https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html
 // https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
 import {
