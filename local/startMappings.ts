@@ -49,6 +49,8 @@ export async function startMappings(app: LocalApp, deps: MappingDependencies): P
   try {
     for (const mapping of app.eventSourceMappings) {
       const { fn, stream } = mappingTargets(app, mapping);
+      // A mapping through an enhanced fan-out consumer subscribes to its shards (SubscribeToShard).
+      const consumer = app.consumers.find((c) => c.logicalId === mapping.consumerLogicalId);
       handles.push(
         startEventSourceMapping({
           mapping,
@@ -59,6 +61,7 @@ export async function startMappings(app: LocalApp, deps: MappingDependencies): P
           region: deps.region,
           invoke: crashingSometimes((event) => deps.invoke(fn.logicalId, event), deps),
           kinesis: deps.clients.kinesis,
+          ...(consumer === undefined ? {} : { consumerName: consumer.name }),
           s3: deps.clients.s3,
           checkpoints,
           failureStandInDir: join(deps.dataDir, 'destinations'),

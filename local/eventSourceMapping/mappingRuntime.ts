@@ -5,6 +5,7 @@ import type { FailureDestination } from './destinations.ts';
 import type { EventSource } from './event.ts';
 import type { RecordFilter } from './filter.ts';
 import type { MappingSettings } from './settings.ts';
+import type { Subscriber } from './subscriptionReader.ts';
 import type { InvocationLogLine } from './types.ts';
 
 /** One mapping's resolved configuration and dependencies, shared by its shard workers. */
@@ -19,6 +20,8 @@ export interface MappingRuntime {
   filter: RecordFilter;
   destination: FailureDestination | undefined;
   kinesis: KinesisClient;
+  /** Set for an enhanced fan-out mapping: its shards are read by subscription, not by polling. */
+  consumer?: Subscriber;
   checkpoints: CheckpointStore;
   invoke: (event: unknown) => Promise<InvokeResult>;
   log: (line: InvocationLogLine) => void;
@@ -26,5 +29,6 @@ export interface MappingRuntime {
   now: () => number;
   /** Aborted by stop(). */
   signal: AbortSignal;
+  /** How often a shard is polled when caught up (standard mappings); subscriptions are pushed. */
   pollIntervalMs: number;
 }

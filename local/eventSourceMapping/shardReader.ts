@@ -1,24 +1,12 @@
 import {
-  type _Record,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
+import type { RecordSource, ShardPage, StartPosition } from './recordSource.ts';
 
-/** Where a shard without a checkpoint starts, or the checkpoint to resume after. */
-export type StartPosition =
-  | { type: 'TRIM_HORIZON' | 'LATEST' }
-  | { type: 'AT_TIMESTAMP'; timestamp: Date }
-  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string };
-
-export interface ShardPage {
-  records: _Record[];
-  /** The shard is closed and read to its end (NextShardIterator null): its children may start. */
-  ended: boolean;
-  /** Nothing more to read right now: wait for the next poll instead of reading again at once. */
-  caughtUp: boolean;
-}
+export type { ShardPage, StartPosition } from './recordSource.ts';
 
 /** GetRecords returns at most this many records per call. */
 export const MAX_GET_RECORDS = 10_000;
@@ -37,7 +25,8 @@ export const MAX_GET_RECORDS = 10_000;
  * const reader = new ShardReader(kinesis, 'orders', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
  * const { records, ended, caughtUp } = await reader.read(100);
  */
-export class ShardReader {
+export class ShardReader implements RecordSource {
+  readonly pushed = false;
   private iterator: string | undefined;
   private lastSequenceNumber: string | undefined;
 
@@ -48,13 +37,16 @@ export class ShardReader {
     private readonly start: StartPosition,
   ) {}
 
+  /** Nothing to release: an iterator is only a token. */
+  async close(): Promise<void> {}
+
   async read(limit: number): Promise<ShardPage> {
     const boundedLimit = Math.max(1, Math.min(MAX_GET_RECORDS, limit));
     try {
       return await this.readOnce(boundedLimit);
     } catch (error) {
-      // After any failure the iterator may be stale (kinesis-local forgets iterators when it
-      // restarts, and answers them with an UnknownError): the next read asks for a new one.
+      // After any failure the iterator may be stale (the stream may have been re-created, or a
+      // reshard closed the shard meanwhile): the next read asks for a new one.
       this.iterator = undefined;
       if ((error as Error).name !== 'ExpiredIteratorException') throw error;
       return this.readOnce(boundedLimit);
@@ -69,7 +61,7 @@ export class ShardReader {
     if (last !== undefined) this.lastSequenceNumber = last;
     this.iterator = page.NextShardIterator;
     const ended = page.NextShardIterator === undefined || page.NextShardIterator === null;
-    // kinesis-local reports MillisBehindLatest 0 even when the limit cut the page: check the count too.
+    // A page cut by the limit is not caught up, whatever MillisBehindLatest says (it is approximate).
     const caughtUp = ended || (records.length < limit && (page.MillisBehindLatest ?? 0) === 0);
     return { records, ended, caughtUp };
   }

@@ -6,7 +6,7 @@ import { invokeFinal } from './finalInvoke.ts';
 import type { EventShaper } from './invokeBatch.ts';
 import { Lanes } from './lanes.ts';
 import type { MappingRuntime } from './mappingRuntime.ts';
-import { ShardReader, type StartPosition } from './shardReader.ts';
+import { openRecordSource, type RecordSource, type StartPosition } from './recordSource.ts';
 import { TumblingWindow } from './tumblingWindow.ts';
 import type { ShardRecord } from './types.ts';
 import { Wakeup } from './wakeup.ts';
@@ -16,7 +16,8 @@ export type ShardResult = 'ended' | 'stopped';
 /**
  * Runs one shard for one mapping until the shard is read to its end and every record is done
  * ('ended': its children may start) or the mapping stops ('stopped', after in-flight batches finish).
- * Reads with GetRecords (every poll interval, at once again while records remain), filters, batches
+ * Reads with GetRecords (every poll interval, at once again while records remain) or, for an
+ * enhanced fan-out mapping, from a SubscribeToShard push (at once when records arrive), filters, batches
  * per lane, runs each batch through Lambda's error handling, and saves the checkpoint as records are
  * done. A failure it cannot handle rejects, and the caller restarts the shard from its checkpoint.
  *
@@ -35,9 +36,11 @@ export async function runShard(runtime: MappingRuntime, shardId: string, start: 
     settings.tumblingWindowMs > 0
       ? new TumblingWindow(settings.tumblingWindowMs, shardId, runtime.source.streamArn, saved?.window)
       : undefined;
-  return new ShardWorker(runtime, shardId, new ShardReader(runtime.kinesis, runtime.streamName, shardId, from), {
+  const wakeup = new Wakeup();
+  return new ShardWorker(runtime, shardId, openRecordSource(runtime, shardId, from, wakeup), {
     tracker: new CheckpointTracker(saved?.sequenceNumber),
     window,
+    wakeup,
   }).run();
 }
 
@@ -45,7 +48,7 @@ class ShardWorker {
   private readonly lanes: Lanes;
   private readonly tracker: CheckpointTracker;
   private readonly window: TumblingWindow | undefined;
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private readonly inFlight = new Set<Promise<void>>();
   private ended = false;
   private caughtUp = false;
@@ -55,15 +58,24 @@ class ShardWorker {
   constructor(
     private readonly runtime: MappingRuntime,
     private readonly shardId: string,
-    private readonly reader: ShardReader,
-    state: { tracker: CheckpointTracker; window: TumblingWindow | undefined },
+    private readonly reader: RecordSource,
+    state: { tracker: CheckpointTracker; window: TumblingWindow | undefined; wakeup: Wakeup },
   ) {
     this.lanes = new Lanes(runtime.settings.lanes);
     this.tracker = state.tracker;
     this.window = state.window;
+    this.wakeup = state.wakeup;
   }
 
   async run(): Promise<ShardResult> {
+    try {
+      return await this.work();
+    } finally {
+      await this.reader.close();
+    }
+  }
+
+  private async work(): Promise<ShardResult> {
     const { signal } = this.runtime;
     while (!signal.aborted && this.failure === undefined) {
       await this.poll();
@@ -98,7 +110,8 @@ class ShardWorker {
       }
       this.ended = page.ended;
       this.caughtUp = page.caughtUp;
-      this.nextPollAt = page.caughtUp ? at + runtime.pollIntervalMs : 0;
+      // A pushed source wakes the worker when records arrive; a polled one is read a poll interval later.
+      this.nextPollAt = page.caughtUp && !this.reader.pushed ? at + runtime.pollIntervalMs : 0;
       await this.save(false);
     } catch (error) {
       runtime.warn(`${runtime.mappingId} ${this.shardId}: reading failed, retrying at the next poll: ${error}`);
@@ -197,7 +210,9 @@ class ShardWorker {
   private nextWakeInMs(): number {
     const now = Date.now();
     // With the buffer full, the next wake is a batch finishing (or the cap below), not the poll time.
-    const pollAt = this.wanted() > 0 ? this.nextPollAt : undefined;
+    // A caught-up pushed source has nothing to poll for: its next records wake the worker.
+    const idlePush = this.reader.pushed && this.caughtUp;
+    const pollAt = this.wanted() > 0 && !idlePush ? this.nextPollAt : undefined;
     const deadlines = [pollAt, this.lanes.nextDeadline(this.runtime.settings.batchingWindowMs)];
     const soonest = Math.min(...deadlines.filter((deadline): deadline is number => deadline !== undefined));
     // At most one poll interval: a tumbling window's end is on the injectable clock, not a timer.

@@ -1,4 +1,5 @@
 import { failureDestination } from './destinations.ts';
+import { EfoConsumer } from './efoConsumer.ts';
 import { compileFilter } from './filter.ts';
 import type { MappingRuntime } from './mappingRuntime.ts';
 import { mappingUuid } from './mappingUuid.ts';
@@ -23,18 +24,18 @@ const DEFAULTS = Object.freeze({
  *
  * Settings are validated at once (EventSourceMappingConfigError); a disabled mapping does nothing.
  *
- * Enhanced fan-out: a mapping through a stream consumer (`consumerLogicalId`) gets its own reader
- * and checkpoints, exactly like every mapping, so one mapping's failures never slow another. It
- * reads by polling GetRecords rather than SubscribeToShard: kinesis-local's SubscribeToShard fails
- * with the SDK v3 client (ERR_HTTP2_ERROR), and polling is the accepted fallback. What differs is
- * latency (about one poll interval instead of ~70 ms) and that all mappings share the shard's
- * GetRecords budget, which kinesis-local does not enforce.
+ * Enhanced fan-out: a mapping through a stream consumer (`consumerName`, the template's
+ * `consumerLogicalId` resolved) reads each shard through its own SubscribeToShard subscription
+ * (the SDK's command over HTTP/2), as Lambda does: records are pushed as they are written and
+ * invoked at once, without waiting for a poll interval, and the subscription is renewed when the
+ * service ends it. A standard mapping polls GetRecords every `pollIntervalMs`. Either way each
+ * mapping has its own reader and checkpoints, so one mapping's failures never slow another.
  *
  * @example
  * const mapping = startEventSourceMapping({
  *   mapping, stream, functionName, functionArn, roleArn, region: 'us-east-1',
  *   invoke: (event) => lambda.invoke(mapping.functionLogicalId, event),
- *   kinesis, s3, checkpoints: await FileCheckpointStore.open('.local/data/checkpoints.json'),
+ *   kinesis, consumerName: 'archive-consumer', s3, checkpoints: await FileCheckpointStore.open('.local/data/checkpoints.json'),
  *   pollIntervalMs: 100, log: (line) => console.log(line),
  * });
  * // ...
@@ -51,6 +52,15 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   });
   if (!mapping.enabled) return { stop: async () => undefined };
   const controller = new AbortController();
+  const consumer =
+    options.consumerName === undefined
+      ? undefined
+      : new EfoConsumer({
+          kinesis: options.kinesis,
+          streamArn: stream.arn,
+          consumerName: options.consumerName,
+          ...(options.subscribeClient === undefined ? {} : { client: options.subscribeClient }),
+        });
   const runtime: MappingRuntime = {
     mappingId: mapping.logicalId,
     streamName: stream.name,
@@ -61,6 +71,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     filter,
     destination,
     kinesis: options.kinesis,
+    ...(consumer === undefined ? {} : { consumer }),
     checkpoints: options.checkpoints,
     invoke: options.invoke,
     log: options.log ?? DEFAULTS.log,
@@ -78,6 +89,8 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       stopping ??= (async () => {
         controller.abort();
         await supervising;
+        // Every shard worker has closed its subscription by now.
+        consumer?.close();
         await options.checkpoints.flush();
       })();
       return stopping;

@@ -21,16 +21,30 @@ export interface EventSourceMappingOptions {
   invoke: (event: unknown) => Promise<InvokeResult>;
   /** A client with the SDK's normal retries (not shared/aws's maxAttempts 1). */
   kinesis: KinesisClient;
+  /**
+   * The ConsumerName of the enhanced fan-out consumer (AWS::Kinesis::StreamConsumer) the mapping
+   * reads through, registered on the stream. With it, each shard is read by SubscribeToShard
+   * (records pushed as they are written); without it, by GetRecords every `pollIntervalMs`.
+   */
+  consumerName?: string;
+  /**
+   * The client for SubscribeToShard: the SDK's NodeHttp2Handler against the same endpoint. Default:
+   * one built from `kinesis` (endpoint, region, credentials), closed by stop().
+   */
+  subscribeClient?: KinesisClient;
   /** For S3 on-failure destinations. */
   s3: S3Client;
   checkpoints: CheckpointStore;
   /** Where failure records for SQS and SNS destinations go locally, as `<name>.ndjson`. */
   failureStandInDir?: string;
-  /** How often each shard is polled when it has nothing new. Default 1000 (as Lambda); tests use 50-100. */
+  /**
+   * How often each shard is polled when it has nothing new. Default 1000 (as Lambda); tests use 50-100.
+   * Subscriptions (`consumerName`) do not wait for it: pushed records are read at once.
+   */
   pollIntervalMs?: number;
   /** One line per invoke (and per discard). Default: none. */
   log?: (line: InvocationLogLine) => void;
-  /** Trouble the mapping recovers from by itself (a failed GetRecords, a failed destination write). */
+  /** Trouble the mapping recovers from by itself (a failed GetRecords or subscription, a failed destination write). */
   warn?: (message: string) => void;
   /**
    * The clock for record age, tumbling windows and failure-record timestamps (epoch ms). Tests move
