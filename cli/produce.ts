@@ -14,6 +14,8 @@ const USAGE = `usage: npm run produce -- --count M [--rate N] [--type T] [--url 
   --url URL      send through the HTTP API (POST URL/events; token from --token or $KP_TOKEN)
   --stream NAME  write straight to the stream with the producer
   --batch B      events per request or PutRecords pack (default 500)
+  --concurrency C  requests in flight at most (default 4): with --rate, a slow answer does not
+                 hold the next request back, so the rate holds while answers take up to C sends' time
 Without --url or --stream, sends to the local pipeline started by npm start.`;
 
 const { values } = parseArgs({
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     stream: { type: 'string' },
     token: { type: 'string' },
     batch: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '4' },
     help: { type: 'boolean' },
   },
 });
@@ -35,9 +38,11 @@ if (values.help) {
 const count = Number(values.count);
 const rate = Number(values.rate);
 const batchSize = Number(values.batch);
+const concurrency = Number(values.concurrency);
 if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer\n${USAGE}`);
 if (!Number.isFinite(rate) || rate < 0) fail('--rate must be a number >= 0');
 if (!Number.isInteger(batchSize) || batchSize < 1) fail('--batch must be a positive integer');
+if (!Number.isInteger(concurrency) || concurrency < 1) fail('--concurrency must be a positive integer');
 
 const local = values.url || values.stream ? undefined : useLocalEndpointsUnlessConfigured();
 const url = values.url ?? (values.stream ? undefined : local?.httpApi);
@@ -92,20 +97,33 @@ const perSend = rate > 0 ? Math.max(1, Math.min(batchSize, Math.ceil(rate / 10))
 const send = url ? viaHttp(url, token as string) : viaStream(stream as string);
 const total: Tally = { accepted: 0, rejected: 0, failed: 0 };
 const started = Date.now();
+const inFlight = new Set<Promise<void>>();
+let answered = 0;
+// Each send starts at its due time (with --rate) once fewer than --concurrency are in flight; the
+// events of different sends may therefore reach the stream out of order (each send's own stay in order).
 for (let sent = 0; sent < count; ) {
   const size = Math.min(perSend, count - sent);
+  while (inFlight.size >= concurrency) await Promise.race(inFlight);
   const events = Array.from({ length: size }, () => sampleEvent({ type: values.type }));
-  const result = await send(events);
-  total.accepted += result.accepted;
-  total.rejected += result.rejected;
-  total.failed += result.failed;
+  const sending: Promise<void> = send(events).then(
+    (result) => {
+      total.accepted += result.accepted;
+      total.rejected += result.rejected;
+      total.failed += result.failed;
+      answered += size;
+      progress(answered, total, started);
+      inFlight.delete(sending);
+    },
+    (error: unknown) => fail(`sending failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  inFlight.add(sending);
   sent += size;
-  progress(sent, total, started);
   if (rate > 0) {
     const due = started + (sent / rate) * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
   }
 }
+await Promise.all(inFlight);
 const seconds = (Date.now() - started) / 1000;
 if (process.stderr.isTTY) process.stderr.write('\n');
 console.log(
