@@ -16,7 +16,7 @@ export interface AggregateDependencies {
   /** Epoch ms; `Date.now` outside tests. */
   clock: () => number;
   /** Tuning of the item writes (concurrency, conflict attempts, backoff); defaults suit Lambda. */
-  writes?: { concurrency?: number; attempts?: number; baseDelayMs?: number };
+  writes?: { concurrency?: number; attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 /**

@@ -21,10 +21,16 @@ export interface WriteOptions {
   now: () => number;
   /** Items written at once. Default 16. */
   concurrency?: number;
-  /** Attempts per item when another writer changed it in between (read, fold, put). Default 5. */
+  /**
+   * Attempts per item when another writer changed it in between (read, fold, put). Default 10:
+   * every shard's batches touch the same few type-level items, so with records pushed the moment
+   * they arrive (enhanced fan-out, no batching window) four shards often race for one item.
+   */
   attempts?: number;
-  /** Backoff after a conflict: up to `baseDelayMs * 2^(attempt-1)`, full jitter. Default 20. */
+  /** Backoff after a conflict: up to `min(maxDelayMs, baseDelayMs * 2^(attempt-1))`, full jitter. Default 20. */
   baseDelayMs?: number;
+  /** Cap of one backoff. Default 320 ms (so 10 attempts wait at most about 2 s in all). */
+  maxDelayMs?: number;
 }
 
 /** What happened to one group's item. */
@@ -38,7 +44,7 @@ export type WriteOutcome =
     }
   | { group: AggregateGroup; status: 'failed'; error: AggregateWriteError; conflicts: number };
 
-const DEFAULTS = Object.freeze({ concurrency: 16, attempts: 5, baseDelayMs: 20 });
+const DEFAULTS = Object.freeze({ concurrency: 16, attempts: 10, baseDelayMs: 20, maxDelayMs: 320 });
 
 /**
  * Writes every group into its item with optimistic locking: one consistent batch read up front,
@@ -62,6 +68,7 @@ export async function writeAggregates(
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
     attempts: options.attempts ?? DEFAULTS.attempts,
     baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
   };
   const stored = await readAggregates(table, groups);
   return mapConcurrent(groups, settings.concurrency, (group) => {
@@ -108,7 +115,8 @@ async function writeGroup(
       conflicts += 1;
       fresh = false;
       logger.debug('aggregate changed since read; reading it again', { pk: group.pk, window: group.window, attempt });
-      if (attempt < settings.attempts) await sleep(Math.random() * settings.baseDelayMs * 2 ** (attempt - 1));
+      if (attempt < settings.attempts)
+        await sleep(Math.random() * Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1)));
     }
   }
   return failed(`aggregate ${group.pk} ${group.window} still changed under us after ${settings.attempts} attempts`);
