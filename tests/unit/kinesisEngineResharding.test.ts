@@ -1,5 +1,8 @@
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
+import { KinesisEngine } from '../../local/kinesis/engine/kinesisEngine.ts';
 import { bytes, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
@@ -155,6 +158,35 @@ describe('Kinesis engine resharding', () => {
     for (let k = 0; k < 7; k++) {
       const ofKey = seen.map(Number).filter((v) => v % 7 === k);
       expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+    }
+  });
+
+  it('keeps the old layout when the new one cannot be saved, so no record is acknowledged to an unsaved shard', async () => {
+    t = await openTestEngine();
+    await t.engine.createStream({ StreamName: 's', ShardCount: 1 });
+    // A directory where the metadata's temp file goes makes every save fail.
+    const blocker = join(t.dataDir, `kinesis-engine.json.${process.pid}.tmp`);
+    await mkdir(blocker);
+    const split = t.engine.splitShard({
+      StreamName: 's',
+      ShardToSplit: 'shardId-000000000000',
+      NewStartingHashKey: (2n ** 127n).toString(),
+    });
+    const put = t.engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('acknowledged') });
+    expect(await code(split)).not.toBe('resolved');
+    const { ShardId } = await put;
+    // A crash now: another engine opens a copy of what is on disk.
+    const crashed = join(t.dataDir, '..', `${t.dataDir.split('/').at(-1)}-crashed`);
+    await cp(t.dataDir, crashed, { recursive: true });
+    await rm(join(crashed, `kinesis-engine.json.${process.pid}.tmp`), { recursive: true });
+    await rm(blocker, { recursive: true });
+    const after = await KinesisEngine.open({ dataDir: crashed, region: 'us-east-1', stateChangeMs: 0, now: t.now });
+    try {
+      const { records } = await readAll(after, 's', ShardId ?? '');
+      expect(records.map((r) => text(r.Data))).toEqual(['acknowledged']);
+    } finally {
+      await after.close();
+      await rm(crashed, { recursive: true, force: true });
     }
   });
 });

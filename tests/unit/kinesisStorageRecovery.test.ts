@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,25 @@ describe('recovery on open', () => {
     for (const name of await readdir(shardDir)) if (name.endsWith('.idx')) await unlink(join(shardDir, name));
     await expectIntact(await open(), COUNT);
     expect(notes.join('\n')).toMatch(new RegExp(`indexed ${COUNT} records`));
+  });
+
+  it('keeps records appended after a cut that deleted later segments, when a segment of the same name comes back', async () => {
+    // The last two segments (records 24..39) turn to garbage: recovery probes them walking back the
+    // index, then cuts the log at record 24 and deletes the last segment. Equal frames roll over at
+    // the same offsets, so new appends re-create a segment of the deleted one's name.
+    const segments = (await readdir(shardDir)).filter((name) => name.endsWith('.log')).sort();
+    for (const name of segments.slice(-2)) {
+      const path = join(shardDir, name);
+      await writeFile(path, Buffer.alloc(await sizeOf(path), 0xff));
+    }
+    const s = await open();
+    expect(s.bounds(SHARD).next).toBe(24);
+    expect(await append(s, 24, 16)).toEqual(Array.from({ length: 16 }, (_, i) => 24 + i));
+    await s.close();
+    const again = await open();
+    expect((await again.read(SHARD, 0, ALL)).map((record) => record.position)).toEqual(
+      Array.from({ length: COUNT }, (_, i) => i),
+    );
   });
 
   it('recovers the same state when reopened again after a repair', async () => {

@@ -34,12 +34,36 @@ function openShard(state: EngineState, runtime: StreamRuntime, shardId: string, 
   return shard;
 }
 
+/**
+ * Changes the layout and saves it before any append may use it: a record acknowledged on a child
+ * shard whose existence was not yet on disk would be lost by a crash (the old layout comes back,
+ * and the child's index is handed out again). If the save fails, the old layout is restored.
+ */
 async function changeLayout(state: EngineState, runtime: StreamRuntime, change: (now: number) => void): Promise<void> {
-  await runtime.gate.exclusiveRun(() => change(state.ctx.now()));
-  markUpdating(state, runtime);
+  await runtime.gate.exclusiveRun(async () => {
+    const { meta } = runtime;
+    const openBefore = meta.shards.filter(isOpen);
+    const nextShardIndex = meta.nextShardIndex;
+    const updatingUntilMs = meta.updatingUntilMs;
+    change(state.ctx.now());
+    markUpdating(state, runtime);
+    try {
+      await state.registry.save();
+    } catch (error) {
+      meta.shards = meta.shards.filter((shard) => shard.index < nextShardIndex);
+      for (const shard of openBefore) {
+        delete shard.closedMs;
+        delete shard.endPosition;
+      }
+      meta.nextShardIndex = nextShardIndex;
+      if (updatingUntilMs === undefined) delete meta.updatingUntilMs;
+      else meta.updatingUntilMs = updatingUntilMs;
+      runtime.reindex();
+      throw error;
+    }
+  });
   // Subscribers of the closed parents wake up to deliver their last event with ChildShards.
   runtime.notifier.notifyAll();
-  await state.registry.save();
 }
 
 export async function splitShard(state: EngineState, input: K.SplitShardInput): Promise<Record<string, never>> {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { KinesisApi } from '../engine/api.ts';
 import { KinesisServerError } from './errors.ts';
 import { createRequestHandler, type WireRequest } from './handleRequest.ts';
+import { OpenConnections } from './openConnections.ts';
 import { sniffProtocol } from './protocolSniffer.ts';
 import { OpenSubscriptions } from './serveSubscription.ts';
 import type { WireResponse } from './wireResponse.ts';
@@ -15,6 +16,8 @@ export interface KinesisServerOptions {
   port: number;
   /** Largest request body; default 16 MiB (a 10 MiB PutRecords, base64-encoded, fits). */
   maxBodyBytes?: number;
+  /** How long `close()` lets in-flight requests finish before cutting their connections (default 2 s). */
+  closeGraceMs?: number;
   log?: (line: string) => void;
 }
 
@@ -72,11 +75,14 @@ export async function startKinesisServer(api: KinesisApi, options: KinesisServer
     session.once('close', () => sessions.delete(session));
     session.once('connect', () => session.setLocalWindowSize(HTTP2_WINDOW_BYTES * 4));
   });
-  const sockets = new Set<net.Socket>();
+  const connections = new OpenConnections();
+  http1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => connections.request(req.socket, res));
   const listener = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    sniffProtocol(socket, (protocol) => (protocol === 'http2' ? h2 : http1).emit('connection', socket));
+    connections.add(socket);
+    sniffProtocol(socket, (protocol) => {
+      connections.routed(socket, protocol);
+      (protocol === 'http2' ? h2 : http1).emit('connection', socket);
+    });
   });
   const port = await listen(listener, host, options.port);
 
@@ -86,10 +92,10 @@ export async function startKinesisServer(api: KinesisApi, options: KinesisServer
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       subscriptions.abortAll();
       http1.close();
-      http1.closeIdleConnections();
+      connections.closeIdle();
       for (const session of sessions) session.close();
-      await allClosed(sockets, CLOSE_GRACE_MS);
-      for (const socket of sockets) socket.destroy();
+      await allClosed(connections, options.closeGraceMs ?? CLOSE_GRACE_MS);
+      for (const socket of connections.all()) socket.destroy();
       await closed;
     },
   };
@@ -108,11 +114,13 @@ function listen(server: net.Server, host: string, port: number): Promise<number>
 }
 
 /** Resolves once every socket has closed, or after `graceMs`, whichever is first. */
-function allClosed(sockets: Set<net.Socket>, graceMs: number): Promise<void> {
+function allClosed(connections: OpenConnections, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const sockets = connections.all();
     const timer = setTimeout(finish, graceMs);
+    // The tracker forgets a socket on its own 'close' listener, registered before this one.
     const check = (): void => {
-      if (sockets.size === 0) finish();
+      if (connections.size === 0) finish();
     };
     function finish(): void {
       clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { stat, truncate, unlink } from 'node:fs/promises';
+import { stat, truncate } from 'node:fs/promises';
 import { StorageCorruptionError } from './errors.ts';
 import { checkFrame, type FrameCheck, PREFIX_BYTES } from './frameCodec.ts';
 import type { HandlePool } from './handlePool.ts';
@@ -210,9 +210,6 @@ async function cutLog(
   const dropped = (sizes[at] ?? 0) - (offset - base);
   await truncate(pathIn(dir, segmentName(base)), offset - base);
   sizes[at] = offset - base;
-  const later = segments.bases.splice(at + 1);
-  for (const laterBase of later) await unlink(pathIn(dir, segmentName(laterBase)));
-  log(
-    `${dir}: cut ${reason} at byte ${offset} (${dropped} bytes${later.length ? `, ${later.length} later segments` : ''})`,
-  );
+  const later = await segments.deleteAfter(at);
+  log(`${dir}: cut ${reason} at byte ${offset} (${dropped} bytes${later ? `, ${later} later segments` : ''})`);
 }

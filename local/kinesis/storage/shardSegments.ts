@@ -82,6 +82,21 @@ export class ShardSegments {
     }
   }
 
+  /**
+   * Deletes the segments after the `at`-th (recovery's cut), closing their cached descriptors
+   * first: a descriptor left open on a deleted file would take the writes of a later segment that
+   * gets the same name, and those records would vanish with it.
+   */
+  async deleteAfter(at: number): Promise<number> {
+    const later = this.bases.splice(at + 1);
+    for (const base of later) {
+      const path = pathIn(this.dir, segmentName(base));
+      this.pool.forget(path);
+      await unlink(path);
+    }
+    return later.length;
+  }
+
   /** Index in `bases` of the segment holding logical `offset` (binary search). */
   indexOf(offset: number): number {
     let low = 0;
