@@ -48,35 +48,38 @@ describe('Kinesis engine shard limits and persistence', () => {
       expect((await t.engine.putRecords({ StreamName: 's', Records: records })).FailedRecordCount).toBe(0);
   });
 
-  it('restores streams, shards, consumers, tags and records after close and reopen', async () => {
-    t = await openTestEngine();
-    await t.engine.createStream({ StreamName: 's', ShardCount: 2, Tags: { team: 'data' } });
-    const put = await t.engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('kept') });
-    await t.engine.splitShard({ StreamName: 's', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' });
-    await t.engine.registerStreamConsumer({
-      StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
-      ConsumerName: 'c',
-    });
-    const before = await t.engine.listShards({ StreamName: 's' });
-    const engine = await t.reopen();
-    expect(await engine.listShards({ StreamName: 's' })).toEqual(before);
-    expect((await engine.listTagsForStream({ StreamName: 's' })).Tags).toEqual([{ Key: 'team', Value: 'data' }]);
-    expect(
-      (await engine.listStreamConsumers({ StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s' })).Consumers
-        ?.length,
-    ).toBe(1);
-    const it = await engine.getShardIterator({
-      StreamName: 's',
-      ShardId: put.ShardId,
-      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-      StartingSequenceNumber: put.SequenceNumber,
-    });
-    expect((await engine.getRecords({ ShardIterator: it.ShardIterator })).Records?.map((r) => text(r.Data))).toEqual([
-      'kept',
-    ]);
-    const next = await engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('after') });
-    expect(BigInt(next.SequenceNumber ?? 0) > BigInt(put.SequenceNumber ?? 0)).toBe(true);
-  });
+  it.each(['os', 'fsync'] as const)(
+    'restores streams, shards, consumers, tags and records after close and reopen (durability %s)',
+    async (durability) => {
+      t = await openTestEngine({ durability });
+      await t.engine.createStream({ StreamName: 's', ShardCount: 2, Tags: { team: 'data' } });
+      const put = await t.engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('kept') });
+      await t.engine.splitShard({ StreamName: 's', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' });
+      await t.engine.registerStreamConsumer({
+        StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
+        ConsumerName: 'c',
+      });
+      const before = await t.engine.listShards({ StreamName: 's' });
+      const engine = await t.reopen();
+      expect(await engine.listShards({ StreamName: 's' })).toEqual(before);
+      expect((await engine.listTagsForStream({ StreamName: 's' })).Tags).toEqual([{ Key: 'team', Value: 'data' }]);
+      expect(
+        (await engine.listStreamConsumers({ StreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/s' })).Consumers
+          ?.length,
+      ).toBe(1);
+      const it = await engine.getShardIterator({
+        StreamName: 's',
+        ShardId: put.ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: put.SequenceNumber,
+      });
+      expect((await engine.getRecords({ ShardIterator: it.ShardIterator })).Records?.map((r) => text(r.Data))).toEqual([
+        'kept',
+      ]);
+      const next = await engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('after') });
+      expect(BigInt(next.SequenceNumber ?? 0) > BigInt(put.SequenceNumber ?? 0)).toBe(true);
+    },
+  );
 
   it('brings a stream left CREATING or UPDATING back ACTIVE on reopen', async () => {
     t = await openTestEngine({ stateChangeMs: 60_000 });

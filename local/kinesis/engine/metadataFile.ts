@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineMetadata } from './model.ts';
 
@@ -7,7 +7,9 @@ const FILE = 'kinesis-engine.json';
 /**
  * The metadata file: small JSON, rewritten whole on each change through a temp file and a rename, so
  * a crash leaves either the old or the new version. Saves are coalesced: while one is being
- * written, later requests collapse into one more write of the latest state.
+ * written, later requests collapse into one more write of the latest state. With durability
+ * 'fsync' the file and its folder are synced before a save resolves, as the records are: the
+ * layout that names a shard must survive a power cut whenever that shard's records do.
  */
 export class MetadataFile {
   private writing: Promise<void> | undefined;
@@ -16,6 +18,7 @@ export class MetadataFile {
   constructor(
     private readonly dir: string,
     private readonly snapshot: () => EngineMetadata,
+    private readonly durability: 'os' | 'fsync' = 'os',
   ) {}
 
   /** Reads the file; an absent file is an empty engine. */
@@ -48,8 +51,25 @@ export class MetadataFile {
       this.pending = false;
       const target = join(this.dir, FILE);
       const temp = `${target}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify(this.snapshot()));
+      const file = await open(temp, 'w');
+      try {
+        await file.writeFile(JSON.stringify(this.snapshot()));
+        if (this.durability === 'fsync') await file.sync();
+      } finally {
+        await file.close();
+      }
       await rename(temp, target);
+      if (this.durability === 'fsync') await syncFolder(this.dir);
     } while (this.pending);
+  }
+}
+
+/** Makes a rename in `dir` durable (the folder's entry, not only the file's bytes). */
+async function syncFolder(dir: string): Promise<void> {
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }

@@ -25,10 +25,11 @@ export class StreamRegistry {
   private readonly deletions = new Set<Promise<void>>();
 
   constructor(private readonly ctx: EngineContext) {
-    this.file = new MetadataFile(ctx.dataDir, () => ({
-      version: 1,
-      streams: [...this.streams.values()].map((runtime) => runtime.meta),
-    }));
+    this.file = new MetadataFile(
+      ctx.dataDir,
+      () => ({ version: 1, streams: [...this.streams.values()].map((runtime) => runtime.meta) }),
+      ctx.durability,
+    );
   }
 
   /** Reopens every stream; a stream left CREATING or UPDATING comes back ACTIVE, DELETING ones go. */
