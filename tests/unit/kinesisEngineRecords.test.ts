@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
 import { bytes, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
@@ -218,6 +220,22 @@ describe('Kinesis engine records', () => {
     });
     const read = await engine.getRecords({ ShardIterator: atTrimmed.ShardIterator });
     expect(read.Records?.map((r) => text(r.Data))).toEqual(['new']);
+  });
+
+  it('drops a closed shard and its files once its retention has passed', async () => {
+    const engine = await streamWith(1);
+    await engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('parent') });
+    await engine.splitShard({ StreamName: 's', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' });
+    t.advance(1);
+    await engine.putRecord({ StreamName: 's', PartitionKey: 'k', Data: bytes('child') });
+    const folders = async () =>
+      readdir(join(t.dataDir, 'streams', (await readdir(join(t.dataDir, 'streams')))[0] ?? ''));
+    expect(await folders()).toContain('shardId-000000000000');
+    t.advance(24 * 3_600_000 + 1);
+    await engine.housekeep();
+    const listed = (await engine.listShards({ StreamName: 's' })).Shards?.map((shard) => shard.ShardId);
+    expect(listed).not.toContain('shardId-000000000000');
+    expect(await folders()).not.toContain('shardId-000000000000');
   });
 
   it('answers ResourceNotFoundException for an unknown shard', async () => {

@@ -212,6 +212,19 @@ describe('openStreamStore', () => {
     },
   );
 
+  it('dropShard deletes one shard, its files and its records, and leaves the others', async () => {
+    const s = await open();
+    await s.append([entry(SHARD_A, 0), entry(SHARD_B, 0)]);
+    await s.dropShard(SHARD_A);
+    expect(await readdir(dir)).not.toContain(SHARD_A);
+    expect(await s.read(SHARD_A, 0, ALL)).toEqual([]);
+    expect(decoded(await s.read(SHARD_B, 0, ALL))).toEqual([`${SHARD_B}#0`]);
+    await s.close();
+    const reopened = await open();
+    expect(reopened.bounds(SHARD_A)).toEqual({ first: 0, next: 0, lastArrivalMs: undefined });
+    expect(reopened.bounds(SHARD_B).next).toBe(1);
+  });
+
   it('destroy deletes every file of the stream', async () => {
     const s = await open();
     await s.append([entry(SHARD_A, 0)]);

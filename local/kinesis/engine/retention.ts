@@ -16,21 +16,25 @@ export const HOUSEKEEPING_MS = 60_000;
 export async function trimExpired(state: EngineState): Promise<void> {
   const now = state.ctx.now();
   let changed = false;
+  const dropped: Array<() => Promise<void>> = [];
   state.registry.sweep();
   for (const runtime of state.registry.list()) {
     const { meta } = runtime;
     const retentionMs = meta.retentionHours * 3_600_000;
     await runtime.store.trimBefore(now - retentionMs);
-    const before = meta.shards.length;
-    meta.shards = meta.shards.filter((shard) => shard.closedMs === undefined || shard.closedMs + retentionMs > now);
+    const expired = meta.shards.filter((shard) => shard.closedMs !== undefined && shard.closedMs + retentionMs <= now);
+    meta.shards = meta.shards.filter((shard) => !expired.includes(shard));
     const consumers = meta.consumers.length;
     liveConsumers(meta, now);
-    if (meta.shards.length !== before || meta.consumers.length !== consumers) {
+    if (expired.length > 0 || meta.consumers.length !== consumers) {
       runtime.reindex();
       changed = true;
     }
+    dropped.push(...expired.map((shard) => () => runtime.store.dropShard(shard.shardId)));
   }
   if (changed) await state.registry.save();
+  // Files go only once the metadata no longer names their shards (a crash in between leaves files, never a dangling shard).
+  for (const drop of dropped) await drop();
 }
 
 /** Starts the periodic pass; returns its stop function. */

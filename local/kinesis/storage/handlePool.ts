@@ -52,6 +52,11 @@ export class HandlePool {
     else slot.forgotten = true;
   }
 
+  /** forget() for every file below `dir` (a shard folder about to be deleted). */
+  forgetUnder(dir: string): void {
+    for (const path of [...this.slots.keys()]) if (path.startsWith(`${dir}/`)) this.forget(path);
+  }
+
   /** Closes every idle descriptor (the store's close waits for its own writes first). */
   async closeAll(): Promise<void> {
     const slots = [...this.slots.values()];

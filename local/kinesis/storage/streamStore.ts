@@ -118,6 +118,22 @@ class DiskStreamStore implements StreamStore {
     return run;
   }
 
+  dropShard(shardId: string): Promise<void> {
+    this.assertOpen();
+    // In the trim queue, so a trim never walks a shard whose files are going.
+    const run = this.trimming.then(async () => {
+      const shard = this.shards.get(shardId);
+      if (!shard) return;
+      this.shards.delete(shardId);
+      await shard.drain();
+      const dir = join(this.dir, shardId);
+      this.pool.forgetUnder(dir);
+      await rm(dir, { recursive: true, force: true });
+    });
+    this.trimming = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

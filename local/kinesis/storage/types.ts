@@ -60,6 +60,11 @@ export interface StreamStore {
   bounds(shardId: string): ShardBounds;
   /** Drops every record that arrived before `ms` (retention); whole files may be deleted lazily. */
   trimBefore(ms: number): Promise<void>;
+  /**
+   * Deletes one shard's records and files, once its pending writes are done (a closed shard whose
+   * records all passed retention). Unknown shards are ignored.
+   */
+  dropShard(shardId: string): Promise<void>;
   /** Flushes and closes files; the store can be reopened. */
   close(): Promise<void>;
   /** Deletes every file of the stream (DeleteStream). */
