@@ -82,7 +82,7 @@ export async function startKinesis(options: KinesisOptions): Promise<RunningEmul
  */
 async function importOnce(
   options: KinesisOptions,
-  engineOptions: { dataDir: string; region: string; accountId: string; log: Log },
+  engineOptions: { dataDir: string; region: string; accountId: string; log: Log; durability: 'os' | 'fsync' },
 ): Promise<void> {
   const snapshot = join(engineOptions.dataDir, KINESIS_LOCAL_SNAPSHOT_FILE);
   const found = await access(snapshot).then(
@@ -90,7 +90,17 @@ async function importOnce(
     () => false,
   );
   if (!found) return;
-  const engine = await KinesisEngine.open({ ...engineOptions, stateChangeMs: 0 });
+  // Named here, not spread: the runtime's options carry shardLimits too. Durability is kept (--kinesis-fsync).
+  const { dataDir, region, accountId, log, durability } = engineOptions;
+  const engine = await KinesisEngine.open({
+    dataDir,
+    region,
+    accountId,
+    log,
+    durability,
+    stateChangeMs: 0,
+    shardLimits: false,
+  });
   try {
     await importKinesisLocal({
       engine,

@@ -17,7 +17,9 @@ export interface BatchRunnerDependencies extends InvokeDependencies {
   now: () => number;
   /** Stop: no new invoke starts once it aborts; the records left are not done. */
   signal: AbortSignal;
+  /** The wait before a batch's first retry; each further retry of it waits twice as long, up to `maxRetryDelayMs`. */
   retryDelayMs: number;
+  maxRetryDelayMs: number;
   /** Writes the failure record; false when the mapping stopped before it could. */
   discard(records: readonly ShardRecord[], reason: DiscardReason): Promise<boolean>;
   /** The records are done (delivered, or discarded): move the checkpoint past them. */
@@ -48,7 +50,8 @@ interface Piece {
  * - When retries run out (-1: never) the records go to the destination (RetryAttemptsExhausted,
  *   approximateInvokeCount = retries + 1) and the mapping moves past them.
  *
- * Retries wait `retryDelayMs` (the poll interval): Lambda retries at the shard's next poll.
+ * Retries wait `retryDelayMs`, doubling up to `maxRetryDelayMs` (see batchDependencies.ts): a polling
+ * mapping retries at the shard's next poll, an enhanced fan-out one soon after the failure.
  *
  * @example
  * await runBatch(records, dependencies); // resolves once every record is done, or the mapping stopped
@@ -125,7 +128,7 @@ async function retryOrDiscard(
   const { maxRetries } = dependencies.settings;
   if (maxRetries === -1 || piece.retries < maxRetries) {
     piece.retries += 1;
-    await pause(dependencies.retryDelayMs, dependencies.signal);
+    await pause(retryDelayMs(piece.retries, dependencies), dependencies.signal);
     return true;
   }
   const reason: DiscardReason = {
@@ -160,4 +163,18 @@ async function discardAndComplete(
   if (!(await dependencies.discard(records, reason))) return false;
   await dependencies.complete(records);
   return true;
+}
+
+/**
+ * The wait before the `retry`th retry (from 1) of the same records: `retryDelayMs`, doubling with
+ * each retry up to `maxRetryDelayMs`. Equal values give a fixed wait.
+ *
+ * @example
+ * retryDelayMs(3, { retryDelayMs: 100, maxRetryDelayMs: 1000 }); // 400
+ */
+export function retryDelayMs(
+  retry: number,
+  pacing: Pick<BatchRunnerDependencies, 'retryDelayMs' | 'maxRetryDelayMs'>,
+): number {
+  return Math.min(pacing.maxRetryDelayMs, pacing.retryDelayMs * 2 ** Math.max(0, retry - 1));
 }

@@ -1,3 +1,4 @@
+import { retryDelayMs } from './batchRunner.ts';
 import { type InvokeDependencies, invokeBatch } from './invokeBatch.ts';
 import type { MappingSettings } from './settings.ts';
 import type { TumblingWindow } from './tumblingWindow.ts';
@@ -7,6 +8,7 @@ export interface FinalInvokeDependencies extends Omit<InvokeDependencies, 'shape
   settings: MappingSettings;
   signal: AbortSignal;
   retryDelayMs: number;
+  maxRetryDelayMs: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function invokeFinal(
       });
       break;
     }
-    await pause(dependencies.retryDelayMs, dependencies.signal);
+    await pause(retryDelayMs(retries + 1, dependencies), dependencies.signal);
   }
   if (dependencies.signal.aborted) return false;
   window.close();

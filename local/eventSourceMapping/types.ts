@@ -39,7 +39,8 @@ export interface EventSourceMappingOptions {
   failureStandInDir?: string;
   /**
    * How often each shard is polled when it has nothing new. Default 1000 (as Lambda); tests use 50-100.
-   * Subscriptions (`consumerName`) do not wait for it: pushed records are read at once.
+   * Subscriptions (`consumerName`) do not wait for it: pushed records are read at once, and a failed
+   * batch is retried after 100 ms, backing off to 1 s (a polling mapping retries at the next poll).
    */
   pollIntervalMs?: number;
   /** One line per invoke (and per discard). Default: none. */

@@ -22,6 +22,7 @@ import {
   startEventSourceMapping,
 } from '../../local/eventSourceMapping/index.ts';
 import { startKinesisEngine } from '../../local/kinesis/index.ts';
+import type { InvokeResult } from '../../local/lambda/types.ts';
 import { aMapping, deliveredData, FUNCTION_ARN, ROLE_ARN, type TestEvent } from '../helpers/esmFunctions.ts';
 import { until } from '../helpers/esmHarness.ts';
 
@@ -157,6 +158,8 @@ function runEfo(
     checkpoints?: CheckpointStore;
     /** Let the mapping build its own HTTP/2 client from its HTTP/1.1 one (then `subscribes` stays empty). */
     defaultSubscribeClient?: boolean;
+    /** What the function answers to its nth call (from 1); default: success, no response. */
+    answer?: (call: number, event: TestEvent) => InvokeResult;
   } = {},
 ): RunningEfo {
   const events: TestEvent[] = [];
@@ -187,8 +190,9 @@ function runEfo(
     roleArn: ROLE_ARN,
     region: REGION,
     invoke: async (event) => {
-      events.push(structuredClone(event) as TestEvent);
-      return { ok: true, response: undefined, durationMs: 1, requestId: randomUUID() };
+      const received = structuredClone(event) as TestEvent;
+      events.push(received);
+      return options.answer?.(events.length, received) ?? succeeded(undefined);
     },
     kinesis: mappingClient,
     consumerName,
@@ -209,6 +213,14 @@ function runEfo(
   stops.push(stop);
   return { events, delivered: () => deliveredData(events), subscribes, getRecords, checkpoints, stop };
 }
+
+const succeeded = (response: unknown): InvokeResult => ({ ok: true, response, durationMs: 1, requestId: randomUUID() });
+const failed = (): InvokeResult => ({
+  ok: false,
+  error: { errorType: 'Error', errorMessage: 'failing on purpose', timedOut: false },
+  durationMs: 1,
+  requestId: randomUUID(),
+});
 
 const efoMapping = (overrides: Partial<LocalEventSourceMapping> = {}) =>
   aMapping({ consumerLogicalId: 'TestConsumer', ...overrides });
@@ -312,6 +324,43 @@ describe('a mapping through a stream consumer', () => {
     expect(firstChild).toBeGreaterThan(0);
     expect(shardsInOrder.slice(firstChild)).not.toContain('shardId-000000000000');
     expect(await fn.checkpoints.get(mapping.logicalId, 'shardId-000000000000')).toMatchObject({ shardEnded: true });
+  });
+});
+
+describe('a mapping through a stream consumer retrying a batch', () => {
+  // A push has no next poll to wait for: with a 60 s poll interval these retries come within the
+  // deadlines only if the mapping does not wait a poll interval between them.
+  it('retries a failed batch without waiting a poll interval, the same records again, then moves on', async () => {
+    const { stream, consumerName } = await streamWithConsumer();
+    // Written before the mapping starts, so that its first event (and batch) holds all four.
+    await put(stream, numbered('a', 4));
+    const fn = runEfo(stream, consumerName, efoMapping({ batchSize: 10 }), {
+      answer: (call) => (call <= 3 ? failed() : succeeded(undefined)),
+    });
+    await until(() => fn.events.length >= 4, 15_000);
+    await put(stream, ['b0']);
+    await until(() => fn.delivered().includes('b0'), 15_000);
+    const batches = fn.events.map((event) => deliveredData([event]));
+    expect(batches.slice(0, 4)).toEqual(Array.from({ length: 4 }, () => numbered('a', 4)));
+    expect(batches.slice(4).flat()).toEqual(['b0']);
+  });
+
+  it('retries from the first failed record of a partial batch response without waiting a poll interval', async () => {
+    const { stream, consumerName } = await streamWithConsumer();
+    await put(stream, numbered('a', 4));
+    const fn = runEfo(
+      stream,
+      consumerName,
+      efoMapping({ batchSize: 10, functionResponseTypes: ['ReportBatchItemFailures'] }),
+      {
+        answer: (call, event) => {
+          const third = event.Records[2]?.kinesis.sequenceNumber;
+          return call === 1 ? succeeded({ batchItemFailures: [{ itemIdentifier: third }] }) : succeeded(undefined);
+        },
+      },
+    );
+    await until(() => fn.events.length >= 2, 15_000);
+    expect(fn.events.map((event) => deliveredData([event]))).toEqual([numbered('a', 4), ['a2', 'a3']]);
   });
 });
 

@@ -252,6 +252,36 @@ describe('importing a kinesis-local snapshot at the first start', () => {
     await expect(runImport()).rejects.toThrow(/already holds streams \(legacy, .*move the snapshot away/s);
   });
 
+  it('imports a shard of more records than a second of shard limits allows when the emulators start with them', async () => {
+    // 1,500 records in one shard: replayed in batches of 500 within a second, over the 1,000
+    // records/s a shard takes when --shard-limits is on; the import must not be throttled.
+    const count = 1500;
+    const snapshot = JSON.parse(await readFile(FIXTURE, 'utf8')) as {
+      streams: Record<string, { shards: Record<string, unknown[]> }>;
+    };
+    const empty = snapshot.streams[`arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/legacy-empty`];
+    const [shardKey] = Object.keys(empty?.shards ?? {});
+    if (empty === undefined || shardKey === undefined) throw new Error('the fixture lost legacy-empty');
+    const first = BigInt(JSON.parse(shardKey).SequenceNumberRange.StartingSequenceNumber);
+    empty.shards[shardKey] = Array.from({ length: count }, (_, i) => ({
+      ApproximateArrivalTimestamp: 1796304871.643,
+      Data: Buffer.from(`bulk ${i}`).toString('base64'),
+      EncryptionType: 'NONE',
+      PartitionKey: `bulk-${i}`,
+      SequenceNumber: (first + BigInt(i + 1) * 2n ** 64n).toString(),
+    }));
+    await writeFile(join(kinesisDir, 'kinesis-data.json'), JSON.stringify(snapshot));
+    const emulators = await startEmulators({ dataDir: root, shardLimits: true, notify: (line) => lines.push(line) });
+    const clients = localClients(emulators);
+    try {
+      const records = await readAllRecords(clients.kinesis, 'legacy-empty');
+      expect(records.map((record) => text(record.Data))).toEqual(Array.from({ length: count }, (_, i) => `bulk ${i}`));
+    } finally {
+      for (const client of Object.values(clients)) client.destroy();
+      await emulators.stop();
+    }
+  });
+
   it('happens when the emulators start on a data directory kinesis-local used, and says so', async () => {
     const notes: string[] = [];
     const emulators = await startEmulators({ dataDir: root, notify: (line) => notes.push(line) });
