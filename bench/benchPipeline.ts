@@ -9,8 +9,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type LocalRuntime, type LocalRuntimeOptions, start } from '../local/runtime.ts';
 
-/** Shard poll interval of every event source mapping in the benchmarks (AWS: about 1 s). */
-export const BENCH_POLL_INTERVAL_MS = 100;
+/**
+ * Shard poll interval of every event source mapping in the benchmarks: `npm start`'s default, like
+ * AWS's (about 1 s). It bounds only polled mappings: the three consumers read through enhanced
+ * fan-out, which the engine pushes.
+ */
+export const BENCH_POLL_INTERVAL_MS = 1_000;
 
 /** One invoke of a consumer, as the local event source mapping logged it. */
 export interface Invocation {
@@ -29,10 +33,14 @@ export interface HttpRequestLine {
   path: string;
   status: number;
   durationMs: number;
+  /** performance.now() when the line was logged, i.e. when the response went out. */
+  at: number;
 }
 
 export interface BenchPipeline {
   runtime: LocalRuntime;
+  /** Its data folder, holding the mappings' checkpoints.json. */
+  dataDir: string;
   /** Every consumer invoke so far, in the order they ended. */
   invocations: Invocation[];
   /** Every HTTP request so far. */
@@ -45,6 +53,32 @@ export interface BenchPipeline {
 const INVOCATION_LINE = /^\S+-(\w+)\s{2}\S+\s{2}batch (\d+)\s{2}(\d+) ms\s{2}(\w+)/;
 // `POST /events 200 12ms ingest authorizer` (local/httpApi/httpApi.ts)
 const HTTP_LINE = /^(GET|POST|PUT|DELETE|PATCH|OPTIONS|HEAD) (\S+) (\d{3}) (\d+)ms/;
+
+/**
+ * The consumer invoke a runtime log line reports, stamped now; undefined for any other line.
+ *
+ * @example
+ * invocationOf('kinesis-pipeline-local-archive  shardId-000000000001  batch 100  42 ms  ok');
+ */
+export function invocationOf(line: string): Invocation | undefined {
+  const invoke = INVOCATION_LINE.exec(line);
+  if (!invoke) return undefined;
+  const [, consumer = '', batch = '0', ms = '0', outcome = ''] = invoke;
+  return { consumer, batchSize: Number(batch), durationMs: Number(ms), outcome, endedAt: performance.now() };
+}
+
+/**
+ * The HTTP request a runtime log line reports; undefined for any other line.
+ *
+ * @example
+ * httpRequestOf('POST /events 200 12ms ingest authorizer'); // { method: 'POST', path: '/events', status: 200, ... }
+ */
+export function httpRequestOf(line: string): HttpRequestLine | undefined {
+  const http = HTTP_LINE.exec(line);
+  if (!http) return undefined;
+  const [, method = '', path = '', status = '0', ms = '0'] = http;
+  return { method, path, status: Number(status), durationMs: Number(ms), at: performance.now() };
+}
 
 /**
  * The whole local pipeline (`start()` of local/runtime.ts) in a fresh temporary data folder, shards
@@ -60,43 +94,32 @@ export async function startBenchPipeline(
   options: Pick<LocalRuntimeOptions, 'ports' | 'extraResources'> = {},
 ): Promise<BenchPipeline> {
   const localDir = await mkdtemp(join(tmpdir(), 'kp-bench-'));
+  const dataDir = join(localDir, 'data');
   const invocations: Invocation[] = [];
   const requests: HttpRequestLine[] = [];
   const runtime = await start({
-    dataDir: join(localDir, 'data'),
+    dataDir,
     endpointsFile: join(localDir, 'endpoints.json'),
     ports: options.ports ?? { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0, lambda: 0 },
     pollIntervalMs: BENCH_POLL_INTERVAL_MS,
     ...(options.extraResources ? { extraResources: options.extraResources } : {}),
     log: (line) => {
-      const invoke = INVOCATION_LINE.exec(line);
-      if (invoke) {
-        const [, consumer = '', batch = '0', ms = '0', outcome = ''] = invoke;
-        invocations.push({
-          consumer,
-          batchSize: Number(batch),
-          durationMs: Number(ms),
-          outcome,
-          endedAt: performance.now(),
-        });
-        return;
-      }
-      const http = HTTP_LINE.exec(line);
-      if (http) {
-        const [, method = '', path = '', status = '0', ms = '0'] = http;
-        requests.push({ method, path, status: Number(status), durationMs: Number(ms) });
-      }
+      const invoke = invocationOf(line);
+      if (invoke) invocations.push(invoke);
+      const request = httpRequestOf(line);
+      if (request) requests.push(request);
     },
   });
   const { endpoints } = runtime;
   const base = { region: endpoints.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const clients = {
-    // kinesis-local's plain port speaks HTTP/1.1 only; the SDK defaults to HTTP/2 for Kinesis.
+    // HTTP/1.1, as the functions' own clients and the other Kinesis benchmarks use (bench/kinesisLoad.ts);
+    // the SDK would default to HTTP/2 for Kinesis.
     kinesis: new KinesisClient({ ...base, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
     s3: new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true }),
   };
-  return { runtime, invocations, requests, clients, stop: () => runtime.stop() };
+  return { runtime, dataDir, invocations, requests, clients, stop: () => runtime.stop() };
 }
 
 /** The ports a pipeline listens on, for starting the next one in this process on the same ones. */

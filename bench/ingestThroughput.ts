@@ -31,7 +31,7 @@ async function timed(run: () => Promise<number>): Promise<{ seconds: number; cal
 /**
  * Events/s into the same local Kinesis: a naive loop of one PutRecord per event, awaited in turn,
  * against the producer at concurrency 1 and at its default of 4. Each writer gets a fresh 4-shard
- * stream with the same events, because kinesis-local slows down as a stream fills up.
+ * stream with the same events, so that each starts from the same state.
  */
 export async function benchIngestThroughput(client: KinesisClient, events = 2_000): Promise<WriterResult[]> {
   const results: WriterResult[] = [];

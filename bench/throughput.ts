@@ -1,11 +1,13 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { pollUntil } from '../local/emulators.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
 import { archivedObjects } from './archivedObjects.ts';
+import { benchEvents } from './benchEvents.ts';
 import { type BenchPipeline, type Invocation, postEvents } from './benchPipeline.ts';
+import { type Checkpoints, readCheckpoints, recordsProcessed, waitForCheckpoints } from './consumerCheckpoints.ts';
 import { dynamoDbItemBytes } from './dynamoDbItemBytes.ts';
+import { MARKER_TYPE, putMarkers, sequenceNumbersByShard } from './streamMarkers.ts';
 
 export const CONSUMERS = ['archive', 'aggregate', 'alert'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
@@ -33,16 +35,23 @@ export interface LagSample {
 
 export interface ConsumerFigures {
   consumer: Consumer;
+  /** The phase's records: every one processed once the consumer's checkpoints reached the markers. */
   records: number;
+  /** Its invokes, the ones that answered a partial batch response, failed or timed out included. */
   invocations: number;
   failedInvocations: number;
+  /** Records delivered per invoke (re-deliveries after a partial or failed invoke included). */
   meanBatch: number;
   meanDurationMs: number;
-  /** Records over the wall time from the first post to its last invoke. */
+  /** Seconds from the first write until its checkpoints reached the markers. */
+  caughtUpSeconds: number;
+  /** ms from the last write's answer until then. */
+  lagAfterLastWriteMs: number;
+  /** Records over that wall time. */
   recordsPerSecond: number;
   /** Records over the sum of its invoke durations: what one busy instance does. */
   recordsPerBusySecond: number;
-  /** The invokes themselves, for fitting durations against batch size. */
+  /** Its `ok` invokes, for fitting durations against batch size. */
   invokes: Array<readonly [batchSize: number, durationMs: number]>;
 }
 
@@ -60,7 +69,7 @@ export interface ThroughputResult {
   raw: { seconds: number; eventsPerSecond: number };
   /** `retries`: requests re-sending events the API had reported failed and retryable. */
   http: { seconds: number; eventsPerSecond: number; retries: number };
-  /** First write to the moment all three consumers had processed every event. */
+  /** First write to the moment all three consumers' checkpoints reached the markers. */
   endToEnd: { seconds: number; eventsPerSecond: number };
   lag: LagSample[];
   consumers: ConsumerFigures[];
@@ -78,33 +87,6 @@ export interface ThroughputResult {
   };
   alerts: { items: number; writes: number; notifications: number };
   archive: { objects: number; storedBytes: number };
-}
-
-const TYPES = ['page_view', 'click', 'purchase', 'signup'] as const;
-const SOURCES = ['web', 'ios', 'android', 'search', 'checkout', 'billing'] as const;
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
-
-/**
- * `count` events of about 500 bytes as a producer sends them: four ordinary types from six sources,
- * one in a hundred an `error` (enough for the error-burst rule to fire on some sources), most with a
- * value, event time now.
- */
-function benchEvents(count: number, run: string): Array<Record<string, unknown>> {
-  const time = new Date().toISOString();
-  return Array.from({ length: count }, (_, i) => ({
-    id: `tput-${run}-${i}`,
-    type: i % 100 === 0 ? 'error' : (TYPES[i % TYPES.length] as string),
-    source: SOURCES[i % SOURCES.length] as string,
-    subject: `user-${i % 997}`,
-    time,
-    ...(i % 5 === 0 ? {} : { value: (i % 1_000) + 1 }),
-    data: {
-      path: `/catalog/items/${i % 5_000}`,
-      referrer: 'https://www.example.com/search?q=kinesis+pipeline+benchmark',
-      userAgent: USER_AGENT,
-      session: `session-${(i * 7919) % 100_000}`,
-    },
-  }));
 }
 
 /** Runs `work` over `items` with `concurrency` workers pulling in order. */
@@ -137,11 +119,13 @@ async function putAll(client: KinesisClient, stream: string, entries: PutRecords
  *    `round` events (which one goes first alternates): POST /events (`batch` a request,
  *    `concurrency` in flight), and a raw baseline writing the same kind of events, encoded as the
  *    ingest encodes them, with PutRecords (`batch` a call, `concurrency` in flight). Taking turns
- *    gives both the same conditions: kinesis-local slows down as a stream fills, and the three
- *    consumers read the stream meanwhile, sharing the machine. The ratio of their rates is then the
- *    cost of the HTTP path alone (HTTP API, authorizer, ingest function).
- * 2. Every second, how many events were written and how many each consumer had processed (from
- *    the mapping's invoke log), until all three have processed everything.
+ *    gives both the same conditions: the same stream fill, and the three consumers reading the
+ *    stream meanwhile, sharing the machine. The ratio of their rates is then the cost of the HTTP
+ *    path alone (HTTP API, authorizer, ingest function).
+ * 2. Once every write is answered, a marker record into every shard (`putMarkers`); each consumer
+ *    is caught up when its mapping's checkpoint of every shard reached the marker. Every second
+ *    meanwhile, the events written and the checkpoints; read against the stream's sequence
+ *    numbers afterwards, the checkpoints tell how many records each consumer had processed.
  * 3. The sinks checked: every event archived once, the aggregates counting each once; the writes
  *    each consumer made (item versions, objects).
  *
@@ -171,24 +155,17 @@ export async function benchThroughput(
   const { kinesis } = pipeline.clients;
   const { streamName } = pipeline.runtime.endpoints;
   const firstInvoke = pipeline.invocations.length;
-  const processed = (consumer: Consumer) =>
-    pipeline.invocations
-      .slice(firstInvoke)
-      .filter((i) => i.consumer === consumer && i.outcome === 'ok')
-      .reduce((sum, i) => sum + i.batchSize, 0);
+  const atStart = await readCheckpoints(pipeline.dataDir);
   let written = 0;
   let retries = 0;
-  const lag: LagSample[] = [];
+  const snapshots: Array<{ second: number; posted: number; checkpoints: Checkpoints }> = [];
   const start = performance.now();
-  const sample = () =>
-    lag.push({
-      second: Math.round((performance.now() - start) / 1000),
-      posted: written,
-      archived: processed('archive'),
-      aggregated: processed('aggregate'),
-      alerted: processed('alert'),
-    });
-  const sampler = setInterval(sample, 1_000);
+  const sample = async () => {
+    const second = Math.round((performance.now() - start) / 100) / 10;
+    const posted = written;
+    snapshots.push({ second, posted, checkpoints: await readCheckpoints(pipeline.dataDir) });
+  };
+  const sampler = setInterval(() => void sample(), 1_000);
   const writers = {
     raw: async (from: number, to: number) => {
       await eachConcurrently(chunks(rawEntries.slice(from, to), batch), concurrency, async (chunk) => {
@@ -207,6 +184,9 @@ export async function benchThroughput(
   };
   const busyMs = { raw: 0, http: 0 };
   let endToEndSeconds: number;
+  let lastAnswerMs = 0;
+  const caughtUpMs: Record<Consumer, number> = { archive: 0, aggregate: 0, alert: 0 };
+  let lag: LagSample[];
   try {
     for (let from = 0, turn = 0; from < perWriter; from += round, turn++) {
       const to = Math.min(from + round, perWriter);
@@ -216,20 +196,27 @@ export async function benchThroughput(
         busyMs[writer] += performance.now() - roundStart;
       }
     }
-    await pollUntil(async () => (CONSUMERS.every((c) => processed(c) >= count) ? true : undefined), {
-      what: `all three consumers processing ${count} events`,
-      timeoutMs: drainTimeoutMs,
-      intervalMs: 50,
-    });
-    endToEndSeconds = (performance.now() - start) / 1000;
+    lastAnswerMs = performance.now() - start;
+    const markers = await putMarkers(kinesis, streamName);
+    const drained = await waitForCheckpoints(pipeline.dataDir, markers, { since: start, timeoutMs: drainTimeoutMs });
+    for (const consumer of CONSUMERS) {
+      const ms = drained[consumer].caughtUpMs;
+      if (ms === undefined)
+        throw new Error(`${consumer}: not caught up within ${drainTimeoutMs} ms (${drained[consumer].shardsBehind})`);
+      caughtUpMs[consumer] = ms;
+    }
+    endToEndSeconds = Math.max(...Object.values(caughtUpMs)) / 1000;
+    await sample();
+    lag = lagInRecords(snapshots, atStart, await sequenceNumbersByShard(kinesis, streamName), markers);
   } finally {
     clearInterval(sampler);
   }
-  sample();
   const rate = (ms: number) => Math.round(perWriter / (ms / 1000));
 
   const invokes = pipeline.invocations.slice(firstInvoke);
-  const consumers = CONSUMERS.map((consumer) => consumerFigures(consumer, invokes, start));
+  const consumers = CONSUMERS.map((consumer) =>
+    consumerFigures(consumer, invokes, { records: count, caughtUpMs: caughtUpMs[consumer], lastAnswerMs }),
+  );
   const [verified, aggregates, alerts, archive] = await Promise.all([
     verify(pipeline, [...httpEvents, ...rawEvents]),
     aggregateWrites(pipeline),
@@ -256,20 +243,45 @@ export async function benchThroughput(
   };
 }
 
-function consumerFigures(consumer: Consumer, invokes: readonly Invocation[], start: number): ConsumerFigures {
+/** Records processed at each sample, from the checkpoints read against the stream's records. */
+function lagInRecords(
+  snapshots: ReadonlyArray<{ second: number; posted: number; checkpoints: Checkpoints }>,
+  atStart: Checkpoints,
+  sequences: ReadonlyMap<string, readonly bigint[]>,
+  markers: ReadonlyMap<string, string>,
+): LagSample[] {
+  const processed = (checkpoints: Checkpoints, consumer: Consumer) =>
+    recordsProcessed(checkpoints, consumer, sequences, markers) -
+    recordsProcessed(atStart, consumer, sequences, markers);
+  return snapshots.map(({ second, posted, checkpoints }) => ({
+    second,
+    posted,
+    archived: processed(checkpoints, 'archive'),
+    aggregated: processed(checkpoints, 'aggregate'),
+    alerted: processed(checkpoints, 'alert'),
+  }));
+}
+
+function consumerFigures(
+  consumer: Consumer,
+  invokes: readonly Invocation[],
+  phase: { records: number; caughtUpMs: number; lastAnswerMs: number },
+): ConsumerFigures {
+  const { records } = phase;
   const own = invokes.filter((i) => i.consumer === consumer);
   const ok = own.filter((i) => i.outcome === 'ok');
-  const records = ok.reduce((sum, i) => sum + i.batchSize, 0);
+  const delivered = own.reduce((sum, i) => sum + i.batchSize, 0);
   const busyMs = own.reduce((sum, i) => sum + i.durationMs, 0);
-  const lastEnded = Math.max(...own.map((i) => i.endedAt));
   return {
     consumer,
     records,
     invocations: own.length,
     failedInvocations: own.length - ok.length,
-    meanBatch: own.length ? records / ok.length : 0,
+    meanBatch: own.length ? delivered / own.length : 0,
     meanDurationMs: own.length ? busyMs / own.length : 0,
-    recordsPerSecond: Math.round(records / ((lastEnded - start) / 1000)),
+    caughtUpSeconds: phase.caughtUpMs / 1000,
+    lagAfterLastWriteMs: phase.caughtUpMs - phase.lastAnswerMs,
+    recordsPerSecond: Math.round(records / (phase.caughtUpMs / 1000)),
     recordsPerBusySecond: Math.round(records / (busyMs / 1000)),
     invokes: ok.map((i) => [i.batchSize, i.durationMs] as const),
   };
@@ -292,7 +304,7 @@ async function scanAll(pipeline: BenchPipeline, table: string): Promise<Array<Re
 async function verify(pipeline: BenchPipeline, events: ReadonlyArray<Record<string, unknown>>) {
   const ids = new Set(events.map((e) => String(e.id)));
   const archived = (await archivedObjects(pipeline)).flatMap((o) => o.ids).filter((id) => ids.has(id));
-  const items = await scanAll(pipeline, pipeline.runtime.endpoints.tables.AggregatesTable ?? '');
+  const items = await aggregateItems(pipeline);
   const aggregatedCount = items
     .filter((item) => String(item.pk).startsWith('T#'))
     .reduce((sum, item) => sum + Number(item.count), 0);
@@ -300,8 +312,15 @@ async function verify(pipeline: BenchPipeline, events: ReadonlyArray<Record<stri
   return { archivedUnique, archivedDuplicates: archived.length - archivedUnique, aggregatedCount };
 }
 
-async function aggregateWrites(pipeline: BenchPipeline): Promise<ThroughputResult['aggregates']> {
+/** The aggregate items, without those of the marker records (`T#bench_marker`, `TS#bench_marker#...`). */
+async function aggregateItems(pipeline: BenchPipeline): Promise<Array<Record<string, unknown>>> {
   const items = await scanAll(pipeline, pipeline.runtime.endpoints.tables.AggregatesTable ?? '');
+  const ofMarkers = (pk: string) => pk === `T#${MARKER_TYPE}` || pk.startsWith(`TS#${MARKER_TYPE}#`);
+  return items.filter((item) => !ofMarkers(String(item.pk)));
+}
+
+async function aggregateWrites(pipeline: BenchPipeline): Promise<ThroughputResult['aggregates']> {
+  const items = await aggregateItems(pipeline);
   const writesOf = (prefix: string) =>
     items.filter((item) => String(item.pk).startsWith(prefix)).reduce((sum, item) => sum + Number(item.version), 0);
   const mean = (prefix: string) => {
@@ -328,6 +347,7 @@ async function alertWrites(pipeline: BenchPipeline): Promise<ThroughputResult['a
 }
 
 async function archiveObjects(pipeline: BenchPipeline): Promise<ThroughputResult['archive']> {
-  const objects = await archivedObjects(pipeline);
+  // An object holding marker records only is the markers' own batch, not the phase's.
+  const objects = (await archivedObjects(pipeline)).filter((o) => !o.ids.every((id) => id.startsWith('bench-marker-')));
   return { objects: objects.length, storedBytes: objects.reduce((sum, o) => sum + o.bytes, 0) };
 }
