@@ -109,6 +109,30 @@ describe('openStreamStore', () => {
     expect(await s.read('shardId-000000000009', 0, ALL)).toEqual([]);
   });
 
+  it('applies maxBytes exactly to records with explicit hash keys, which count only data and partition key', async () => {
+    const s = await open();
+    // 104 counted bytes each; the 39-digit explicit hash key is stored in the frame but not counted.
+    const hashKey = '340282366920938463463374607431768211455';
+    await s.append(
+      Array.from({ length: 10 }, (_, i) => ({
+        ...entry(SHARD_A, i, 1_000, 0),
+        data: Buffer.alloc(100, i),
+        ...(i % 2 === 0 ? { explicitHashKey: hashKey } : {}),
+      })),
+    );
+    const read = async (maxBytes: number) => (await s.read(SHARD_A, 0, { maxRecords: 100, maxBytes })).length;
+    expect(await read(104 * 7)).toBe(7);
+    expect(await read(104 * 7 - 1)).toBe(6);
+    expect(await read(104 * 10)).toBe(10);
+    const records = await s.read(SHARD_A, 3, { maxRecords: 100, maxBytes: 104 * 4 });
+    expect(records.map((r) => [r.position, r.explicitHashKey])).toEqual([
+      [3, undefined],
+      [4, hashKey],
+      [5, undefined],
+      [6, hashKey],
+    ]);
+  });
+
   it('finds positions by arrival time and reports bounds', async () => {
     const s = await open({ indexChunkEntries: 4 });
     expect(s.bounds(SHARD_A)).toEqual({ first: 0, next: 0, lastArrivalMs: undefined });
