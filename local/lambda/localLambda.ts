@@ -3,8 +3,10 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocalFunction } from '../app/model.ts';
 import { LocalRuntimeError } from '../errors.ts';
+import { jsonRoundTrip } from './jsonRoundTrip.ts';
 import { lambdaContextFor } from './lambdaContext.ts';
 import type { Invoke, InvokeResult } from './types.ts';
+import { useManualXRayModeLocally } from './xrayMode.ts';
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
@@ -51,6 +53,8 @@ export function handlerLocation(handler: string, root: string): { file: string; 
  */
 export async function loadLocalLambda(functions: readonly LocalFunction[], root = process.cwd()) {
   const handlers = new Map<string, { fn: LocalFunction; handler: Handler }>();
+  // Read once, when the X-Ray SDK first loads (with the first handler that traces).
+  useManualXRayModeLocally(process.env);
   for (const fn of functions) {
     const { file, exportName } = handlerLocation(fn.handler, root);
     Object.assign(process.env, fn.environment, { AWS_LAMBDA_FUNCTION_NAME: fn.name });
@@ -92,7 +96,7 @@ async function invokeWithTimeout(fn: LocalFunction, handler: Handler, event: unk
       };
     }
     // Lambda serializes the response to JSON: what the caller gets is the JSON round trip.
-    const response = outcome === undefined ? null : JSON.parse(JSON.stringify(outcome));
+    const response = jsonRoundTrip(outcome);
     return { ok: true, response, durationMs, requestId };
   } catch (error) {
     const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** RFC 3339 timestamp with an explicit offset (`Z` or `±hh:mm`), as CloudEvents `time` requires. */
-const rfc3339 = z.iso.datetime({ offset: true });
+export const rfc3339 = z.iso.datetime({ offset: true });
 
 /**
  * An event as a producer posts it: CloudEvents 1.0 shaped, extra attributes allowed and kept.

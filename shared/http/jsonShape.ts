@@ -10,20 +10,27 @@ export const MAX_JSON_DEPTH = 64;
  * reason, or undefined when the value is fine.
  */
 export function jsonShapeProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  for (let entry = stack.pop(); entry; entry = stack.pop()) {
-    const [node, depth] = entry;
+  // Two parallel stacks rather than one of [node, depth] pairs: no allocation per node visited.
+  const nodes: unknown[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() as number;
     if (typeof node === 'number' && !Number.isFinite(node))
       return 'a number is beyond the range of a double (±1.8e308)';
     if (node === null || typeof node !== 'object') continue;
     if (depth > maxDepth) return `the event is nested more than ${maxDepth} levels deep`;
     if (Array.isArray(node)) {
-      for (const item of node) stack.push([item, depth + 1]);
+      for (const item of node) {
+        nodes.push(item);
+        depths.push(depth + 1);
+      }
       continue;
     }
     for (const key of Object.keys(node)) {
       if (key === '__proto__') return 'the key "__proto__" is not allowed';
-      stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+      nodes.push((node as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
     }
   }
   return undefined;

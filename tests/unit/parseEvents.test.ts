@@ -52,6 +52,19 @@ describe('parseEvents', () => {
     expect(() => parseEvents(json(body), limits)).toThrow(/the limit is 65536/);
   });
 
+  it('counts the limit in UTF-8 bytes of a text body, not in characters', () => {
+    // 21,000 characters, each 3 bytes in UTF-8: 63,000 bytes fit; 22,000 (66,000 bytes) do not.
+    const body = (n: number) => JSON.stringify({ type: 'a', source: 'b', data: '€'.repeat(n) });
+    expect(parseEvents(json(body(21_000)), limits)).toHaveLength(1);
+    expect(() => parseEvents(json(body(22_000)), limits)).toThrow(/the body is 66\d{3} bytes; the limit is 65536/);
+  });
+
+  it('reads a text body as its UTF-8 bytes would decode: a leading BOM dropped, a lone surrogate as U+FFFD', () => {
+    expect(values(parseEvents(json('\ufeff{"type":"a"}'), limits))).toEqual([{ type: 'a' }]);
+    expect(values(parseEvents(json('{"type":"a\ud800"}'), limits))).toEqual([{ type: 'a\ufffd' }]);
+    expect(values(parseEvents(json('{"type":"\ud83d\ude00"}'), limits))).toEqual([{ type: '😀' }]);
+  });
+
   it('refuses more events than the per-request limit', () => {
     const body = JSON.stringify(Array.from({ length: 101 }, () => ({})));
     expect(() => parseEvents(json(body), limits)).toThrow(PayloadTooLargeError);
