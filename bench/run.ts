@@ -213,8 +213,10 @@ ${int(t.events)} events of ~${t.eventBytes} bytes (Kinesis records of ~${t.recor
 had seen no events, from two writers taking turns in rounds of ${int(t.round)} events each (which one goes
 first alternates), ${int(t.perWriter)} events each, both into the pipeline's own stream:
 - POST /events: ${t.batch} events per request, ${t.concurrency} requests in flight;
-- the raw baseline: the same kind of events, encoded as the ingest encodes them, written with
-  PutRecords (${t.batch} a call, ${t.concurrency} in flight) straight into the stream.
+- the raw baseline: the same kind of events, validated and encoded as the ingest encodes them
+  (within the writer's rounds, as any producer writing to the stream must encode its events; an
+  earlier version encoded them before the clock started), written with PutRecords (${t.batch} a
+  call, ${t.concurrency} in flight) straight into the stream.
 
 Every consumer reads the stream through its own mapping meanwhile. Taking turns gives both writers
 the same conditions (the consumers share the machine with them), so the ratio is the cost of the
