@@ -63,10 +63,10 @@ export function pipelineMemorySection(m: PipelineMemoryResult): string {
         : `${lag.caughtUpSeconds.toFixed(1)} s`;
     return `| ${consumer} | ${int(lag.behindAtFillEnd)} | ${caughtUp} |`;
   }).join('\n');
-  // Descendants: tsx's esbuild service, and kinesis-local while the pipeline ran it as a child.
+  // Descendants: tsx's esbuild service.
   const treeNote =
     m.rssMb.peakTree > m.rssMb.peak
-      ? ` With its child processes (tsx's esbuild service, any emulator run as a child): ${m.rssMb.afterFillTree} MB after the fill, ${m.rssMb.peakTree} MB at the peak.`
+      ? ` With its child processes (tsx's esbuild service): ${m.rssMb.afterFillTree} MB after the fill, ${m.rssMb.peakTree} MB at the peak.`
       : '';
   return `## Memory of the local pipeline under a full stream
 

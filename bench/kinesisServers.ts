@@ -137,7 +137,7 @@ function stopper(child: ChildProcess, dataDir: string, graceMs = 10_000): () => 
 }
 
 /** A port free right now (the child binds it a moment later; a race here fails loudly, not silently). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -33,7 +33,7 @@ export interface RssSample {
   second: number;
   /** The process itself. */
   bytes: number;
-  /** The process and its descendants (kinesis-local, when the pipeline still runs it as a child). */
+  /** The process and its descendants (tsx's esbuild service, under npm start). */
   treeBytes: number;
 }
 

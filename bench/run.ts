@@ -30,7 +30,7 @@ import { benchThroughput, CONSUMERS, type ConsumerFigures, type ThroughputResult
  * ingest, producer CPU, HTTP against raw PutRecords, the cost model.
  *
  * Flags, for trials: `--scale <factor>` multiplies every record and event count (default 1: the
- * issue's figures, about 15 minutes on 2 cores); `--steps 1000,2000` sets the offered rates of the
+ * issue's figures, about 8 to 10 minutes on 2 cores); `--steps 1000,2000` sets the offered rates of the
  * sustained-rate steps; `--only engine,memory,produce,steps,storage,pipeline` runs some sections and
  * prints them without rewriting BENCHMARKS.md.
  */
@@ -281,8 +281,8 @@ consumer; the sink figures below leave their items and objects out.
 | S3 objects, archive | ${per1000(t.archive.objects)} | objects under events/: ${t.archive.objects}, ${int(t.archive.storedBytes / t.events)} gzip bytes per event |
 
 Each aggregate write is one item per (type) and (type, source) per minute seen in a batch, whatever
-the number of records: writes per 1,000 records fall as batches grow. Locally, batches are cut by the
-1 s window; on AWS (window ${CONFIGURATION.aggregate.batchWindowSeconds} s, up to ${CONFIGURATION.aggregate.batchSize} records) they are larger. The
+the number of records: writes per 1,000 records fall as batches grow. Locally, batches are cut by each
+mapping's local window (archive 1 s, aggregate none, alert 1 s); on AWS (window ${CONFIGURATION.aggregate.batchWindowSeconds} s, up to ${CONFIGURATION.aggregate.batchSize} records) they are larger. The
 archive writes one object per batch (plus an errors/ object when a batch holds invalid records).
 
 ## Put-to-consumer latency

@@ -43,7 +43,7 @@ export interface EmulatorOptions {
   kinesisDurability?: 'os' | 'fsync';
   /** Deadline for each emulator to answer. Default 30 s. */
   startTimeoutMs?: number;
-  /** Sink for emulator output lines (s3rver's server errors). Default: discard. */
+  /** Sink for s3rver's own failures (5xx answers, with their stack). Default: `notify`. */
   log?: (line: string) => void;
   /**
    * Lines a person should see even without `log`: what an import of kinesis-local's data did
@@ -118,7 +118,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 }
 
 function startAll(options: EmulatorOptions, region: string, dataDir: string | undefined) {
-  const log: Log = options.log ?? (() => undefined);
+  const notify: Log = options.notify ?? ((line) => console.log(line));
   const below = (name: string) => (dataDir === undefined ? undefined : join(dataDir, name));
   const ports = options.ports ?? {};
   // A failure aborts the siblings' readiness polls instead of letting them run to their deadline.
@@ -141,11 +141,12 @@ function startAll(options: EmulatorOptions, region: string, dataDir: string | un
         stateChangeMs: options.stateChangeMs ?? DEFAULTS.stateChangeMs,
         shardLimits: options.shardLimits ?? false,
         durability: options.kinesisDurability ?? 'os',
-        notify: options.notify ?? ((line) => console.log(line)),
+        notify,
       }),
     ),
     failFast(startDynamoDb({ ...common, port: ports.dynamodb ?? 0, dir: below('dynamodb') })),
-    failFast(startS3({ ...common, port: ports.s3 ?? 0, dir: below('s3'), log })),
+    // s3rver only reports its own failures (5xx) here: rare, and a person must see them.
+    failFast(startS3({ ...common, port: ports.s3 ?? 0, dir: below('s3'), log: options.log ?? notify })),
     failFast(startSns({ port: ports.sns ?? 0, dir: below('sns'), region, accountId })),
   ] as const);
 }

@@ -40,16 +40,22 @@ const ACTIVE_TIMEOUT_MS = 30_000;
 export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients): Promise<void> {
   const tasks = [
     ...app.streams.map(async (stream) => {
-      const streamArn = await retryingTransient(() => ensureStream(clients.kinesis, stream));
+      const streamArn = await retryingTransient(`stream ${stream.name}`, () => ensureStream(clients.kinesis, stream));
       const consumers = app.consumers.filter((consumer) => consumer.streamLogicalId === stream.logicalId);
       await settleAll(
-        consumers.map((consumer) => retryingTransient(() => ensureConsumer(clients.kinesis, streamArn, consumer))),
+        consumers.map((consumer) =>
+          retryingTransient(`stream consumer ${consumer.name}`, () =>
+            ensureConsumer(clients.kinesis, streamArn, consumer),
+          ),
+        ),
         `stream consumers of ${stream.name}`,
       );
     }),
-    ...app.tables.map((table) => retryingTransient(() => ensureTable(clients.dynamodb, table))),
-    ...app.buckets.map((bucket) => retryingTransient(() => ensureBucket(clients.s3, bucket.name))),
-    ...app.topics.map((topic) => retryingTransient(() => ensureTopic(clients.sns, topic))),
+    ...app.tables.map((table) => retryingTransient(`table ${table.name}`, () => ensureTable(clients.dynamodb, table))),
+    ...app.buckets.map((bucket) =>
+      retryingTransient(`bucket ${bucket.name}`, () => ensureBucket(clients.s3, bucket.name)),
+    ),
+    ...app.topics.map((topic) => retryingTransient(`topic ${topic.name}`, () => ensureTopic(clients.sns, topic))),
   ];
   await settleAll(tasks, 'the local streams, consumers, tables, buckets and topics');
 }
@@ -59,13 +65,15 @@ export async function provisionLocalApp(app: LocalApp, clients: ProvisionClients
  * not read): an emulator that has just restored a large snapshot can answer so for a moment after
  * its readiness probe passed. Other errors (a bad definition) fail at once.
  */
-async function retryingTransient<T>(step: () => Promise<T>, attempts = 6): Promise<T> {
+async function retryingTransient<T>(what: string, step: () => Promise<T>, attempts = 6): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await step();
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
       const transient = status >= 500 || (error as Error).name === 'UnknownError';
+      // Name the resource: "UnknownError (HTTP 500)" alone does not say which emulator answered it.
+      if (error instanceof Error && !error.message.startsWith(`${what}: `)) error.message = `${what}: ${error.message}`;
       if (!transient || attempt >= attempts) throw error;
       await sleep(100 * 2 ** attempt);
     }

@@ -2,7 +2,7 @@ import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KinesisEngine } from '../kinesis/engine/kinesisEngine.ts';
-import { importKinesisLocal } from '../kinesis/importKinesisLocal.ts';
+import { IMPORTING_MARKER, importKinesisLocal } from '../kinesis/importKinesisLocal.ts';
 import { startKinesisEngine } from '../kinesis/index.ts';
 import { KINESIS_LOCAL_SNAPSHOT_FILE } from '../kinesis/kinesisLocalSnapshot.ts';
 import { EmulatorStartError } from './errors.ts';
@@ -89,7 +89,12 @@ async function importOnce(
     () => true,
     () => false,
   );
-  if (!found) return;
+  if (!found) {
+    // A crash between the snapshot's rename and the marker's removal leaves a marker of a finished
+    // import: without its snapshot it means nothing, and must not make a later snapshot look half imported.
+    await rm(join(engineOptions.dataDir, IMPORTING_MARKER), { force: true });
+    return;
+  }
   // Named here, not spread: the runtime's options carry shardLimits too. Durability is kept (--kinesis-fsync).
   const { dataDir, region, accountId, log, durability } = engineOptions;
   const engine = await KinesisEngine.open({

@@ -17,7 +17,7 @@ export function listen(server: Server, port: number, host?: string): Promise<num
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 

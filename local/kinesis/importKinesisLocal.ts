@@ -38,7 +38,8 @@ export class KinesisLocalImportError extends Error {
 }
 
 /** Present while an import runs: a start that finds it redoes the import from the beginning. */
-const IMPORTING_MARKER = `${KINESIS_LOCAL_SNAPSHOT_FILE}.importing`;
+/** Present while an import runs; found with the snapshot at a start, it means the import was cut short. */
+export const IMPORTING_MARKER = `${KINESIS_LOCAL_SNAPSHOT_FILE}.importing`;
 /** The checkpoints as kinesis-local's numbers had them, kept for a redo (and for the curious). */
 const CHECKPOINTS_BEFORE = '.kinesis-local';
 

@@ -282,6 +282,25 @@ describe('importing a kinesis-local snapshot at the first start', () => {
     }
   });
 
+  it('forgets the marker of an import that finished but died before removing it, so a later snapshot is refused, not taken for half imported', async () => {
+    await runImport();
+    // As if the process died after the snapshot was moved aside but before the marker was removed.
+    await writeFile(join(kinesisDir, 'kinesis-data.json.importing'), 'finished\n');
+    const restarted = await startEmulators({ dataDir: root });
+    await restarted.stop();
+    await access(join(kinesisDir, 'kinesis-data.json.importing')).then(
+      () => expect.unreachable('the stale marker is still there'),
+      () => undefined,
+    );
+    // A snapshot dropped in later meets streams the engine holds: refused, nothing deleted.
+    await copyFile(FIXTURE, join(kinesisDir, 'kinesis-data.json'));
+    await expect(startEmulators({ dataDir: root })).rejects.toThrow(/already holds|move/i);
+    await rm(join(kinesisDir, 'kinesis-data.json'));
+    await serve(async (client) => {
+      expect(await readAllRecords(client, 'legacy')).toHaveLength(20);
+    });
+  });
+
   it('happens when the emulators start on a data directory kinesis-local used, and says so', async () => {
     const notes: string[] = [];
     const emulators = await startEmulators({ dataDir: root, notify: (line) => notes.push(line) });

@@ -34,7 +34,7 @@ export class KinesisEngine implements KinesisApi {
 
   private constructor(
     private readonly state: EngineState,
-    private readonly stopHousekeeping: () => void,
+    private readonly stopHousekeeping: () => Promise<void>,
   ) {}
 
   /** Opens (or reopens) the engine on `dataDir`; streams left CREATING or UPDATING come back ACTIVE. */
@@ -56,7 +56,7 @@ export class KinesisEngine implements KinesisApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopHousekeeping();
+    await this.stopHousekeeping();
     await this.state.registry.close();
   }
 

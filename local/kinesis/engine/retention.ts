@@ -37,8 +37,8 @@ export async function trimExpired(state: EngineState): Promise<void> {
   for (const drop of dropped) await drop();
 }
 
-/** Starts the periodic pass; returns its stop function. */
-export function startHousekeeping(state: EngineState, everyMs = HOUSEKEEPING_MS): () => void {
+/** Starts the periodic pass; returns its stop function, which waits for a pass under way. */
+export function startHousekeeping(state: EngineState, everyMs = HOUSEKEEPING_MS): () => Promise<void> {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
@@ -49,5 +49,8 @@ export function startHousekeeping(state: EngineState, everyMs = HOUSEKEEPING_MS)
       });
   }, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

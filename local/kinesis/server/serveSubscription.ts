@@ -90,7 +90,7 @@ async function streamEvents(
   }
 }
 
-/** Writes one frame, waiting for the client to drain a full buffer (or to go away). */
+/** Writes one frame, waiting for the client to drain a full buffer (or to go away, or the subscription to end). */
 function write(res: WireResponse, frame: Uint8Array, signal: AbortSignal): Promise<void> {
   if (signal.aborted || res.destroyed) return Promise.resolve();
   if (res.write(frame)) return Promise.resolve();
@@ -98,10 +98,12 @@ function write(res: WireResponse, frame: Uint8Array, signal: AbortSignal): Promi
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
+      signal.removeEventListener('abort', done);
       resolve();
     };
     res.once('drain', done);
     res.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 

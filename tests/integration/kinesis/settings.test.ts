@@ -47,7 +47,7 @@ describe('UpdateStreamMode', () => {
 });
 
 describe('stream encryption', () => {
-  it('StartStreamEncryption sets KMS with the key, stamped on records written after; Stop sets NONE', async () => {
+  it('StartStreamEncryption sets KMS with the key, shown on records read while it is on; Stop sets NONE', async () => {
     const name = uniqueName('kms');
     await createActiveStream(kinesis.client, name, 1);
     await kinesis.client.send(

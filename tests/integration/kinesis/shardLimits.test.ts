@@ -135,4 +135,42 @@ describe('read limits', () => {
     expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(outcomes.slice(5)).toContain('ProvisionedThroughputExceededException');
   });
+
+  it('returns at most 2 MiB from a shard in a second, then throws ProvisionedThroughputExceededException', async () => {
+    const name = uniqueName('hot-bytes');
+    await createActiveStream(kinesis.client, name, 1);
+    clock.pin();
+    // Three records of 900 KiB, each written in a second of its own (1 MiB/s of writes per shard).
+    for (let i = 0; i < 3; i++) {
+      await kinesis.client.send(
+        new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: new Uint8Array(900 * KIB).fill(i) }),
+      );
+      clock.advance(1_000);
+    }
+    const { ShardIterator } = await kinesis.client.send(
+      new GetShardIteratorCommand({
+        StreamName: name,
+        ShardId: 'shardId-000000000000',
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const first = await kinesis.client.send(new GetRecordsCommand({ ShardIterator }));
+    const firstBytes = (first.Records ?? []).reduce((sum, record) => sum + (record.Data?.byteLength ?? 0), 0);
+    expect(first.Records?.length).toBe(2);
+    expect(firstBytes).toBeLessThanOrEqual(2 * 1024 * KIB);
+    const outcomes: string[] = [];
+    let iterator = first.NextShardIterator;
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(
+        await kinesis.client.send(new GetRecordsCommand({ ShardIterator: iterator })).then(
+          (page) => {
+            iterator = page.NextShardIterator;
+            return `${page.Records?.length ?? 0} records`;
+          },
+          (error: Error) => error.name,
+        ),
+      );
+    }
+    expect(outcomes).toContain('ProvisionedThroughputExceededException');
+  });
 });
