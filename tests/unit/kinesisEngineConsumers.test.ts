@@ -1,7 +1,6 @@
 import type { SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
-import { bytes, openTestEngine, type TestEngine, text } from './kinesisEngineHarness.ts';
+import { bytes, code, openTestEngine, type TestEngine, text } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
 const aborts: AbortController[] = [];
@@ -11,12 +10,6 @@ afterEach(async () => {
 });
 
 const ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
-  );
-
 async function withConsumer(overrides = {}) {
   t = await openTestEngine(overrides);
   await t.engine.createStream({ StreamName: 's', ShardCount: 1 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { _Record } from '@aws-sdk/client-kinesis';
-import type { KinesisEngineOptions } from '../../local/kinesis/engine/api.ts';
+import { type KinesisEngineOptions, KinesisServiceError } from '../../local/kinesis/engine/api.ts';
 import { KinesisEngine } from '../../local/kinesis/engine/kinesisEngine.ts';
 
 /** An engine on a temp dir with a hand-driven clock, for the engine's unit tests. */
@@ -64,3 +64,10 @@ export async function readAll(engine: KinesisEngine, StreamName: string, ShardId
     iterator = out.NextShardIterator;
   }
 }
+
+/** How a call ended: 'resolved', or the AWS error code it was refused with. */
+export const code = (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
+  );

@@ -1,15 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
-import { bytes, openTestEngine, type TestEngine, text } from './kinesisEngineHarness.ts';
+import { bytes, code, openTestEngine, type TestEngine, text } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
-  );
 
 describe('Kinesis engine shard limits and persistence', () => {
   it('fails PutRecords entries past 1,000 records per shard per second, per entry', async () => {

@@ -2,17 +2,10 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
-import { bytes, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
+import { bytes, code, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
-  );
 
 async function streamWith(shards: number, overrides = {}) {
   t = await openTestEngine(overrides);

@@ -1,18 +1,11 @@
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
 import { KinesisEngine } from '../../local/kinesis/engine/kinesisEngine.ts';
-import { bytes, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
+import { bytes, code, openTestEngine, readAll, type TestEngine, text } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
-  );
 
 /** Every record of the stream, each shard read after its parents, checking no record twice. */
 async function readInLineage() {

@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisServiceError } from '../../local/kinesis/engine/api.ts';
-import { openTestEngine, type TestEngine } from './kinesisEngineHarness.ts';
+import { code, openTestEngine, type TestEngine } from './kinesisEngineHarness.ts';
 
 let t: TestEngine;
 afterEach(async () => t?.dispose());
 
 const ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/s';
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: unknown) => (error instanceof KinesisServiceError ? error.code : String(error)),
-  );
-
 describe('Kinesis engine streams', () => {
   it('creates a provisioned stream with evenly split hash ranges as AWS lays them out', async () => {
     t = await openTestEngine();

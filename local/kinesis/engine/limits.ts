@@ -18,3 +18,14 @@ export const PUT_RECORDS_BYTES_LARGE = 10 * 1024 * 1024;
 export const GET_RECORDS_MAX = 10_000;
 export const GET_RECORDS_BYTES = 10 * 1024 * 1024;
 export const ITERATOR_LIFETIME_MS = 300_000;
+
+/** The shard-level metrics Enable/DisableEnhancedMonitoring name (`ALL` stands for every one). */
+export const SHARD_LEVEL_METRICS = [
+  'IncomingBytes',
+  'IncomingRecords',
+  'OutgoingBytes',
+  'OutgoingRecords',
+  'WriteProvisionedThroughputExceeded',
+  'ReadProvisionedThroughputExceeded',
+  'IteratorAgeMilliseconds',
+] as const;

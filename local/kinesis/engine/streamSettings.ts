@@ -9,6 +9,7 @@ import {
   MAX_RECORD_KIB,
   MAX_RETENTION_HOURS,
   ON_DEMAND_STREAM_LIMIT,
+  SHARD_LEVEL_METRICS,
 } from './limits.ts';
 import { accountOpenShards } from './streamLifecycle.ts';
 
@@ -125,15 +126,6 @@ export async function updateMaxRecordSize(
 }
 
 /** Enable/Disable: the metrics are kept (no CloudWatch here); ALL expands to every metric name. */
-const ALL_METRICS = [
-  'IncomingBytes',
-  'IncomingRecords',
-  'OutgoingBytes',
-  'OutgoingRecords',
-  'WriteProvisionedThroughputExceeded',
-  'ReadProvisionedThroughputExceeded',
-  'IteratorAgeMilliseconds',
-];
 
 async function changeMonitoring(
   state: EngineState,
@@ -142,7 +134,9 @@ async function changeMonitoring(
 ): Promise<K.EnhancedMonitoringOutput> {
   const runtime = activeStream(state, input);
   const current = [...runtime.meta.shardLevelMetrics];
-  const asked = (input.ShardLevelMetrics ?? []).flatMap((m) => (m === 'ALL' ? ALL_METRICS : [m]));
+  const asked = (input.ShardLevelMetrics ?? []).flatMap((m): string[] =>
+    m === 'ALL' ? [...SHARD_LEVEL_METRICS] : [m],
+  );
   const desired = enable ? [...new Set([...current, ...asked])] : current.filter((metric) => !asked.includes(metric));
   runtime.meta.shardLevelMetrics = desired;
   await state.registry.save();

@@ -1,3 +1,4 @@
+import { SHARD_LEVEL_METRICS } from '../engine/limits.ts';
 /**
  * The data model of the member constraints of Kinesis requests, and the shapes the operations share,
  * as the API reference states them (Type, Length Constraints, Pattern, Valid Range, Valid Values).
@@ -128,17 +129,8 @@ export const shardIteratorType = oneOf(
 export const shardLevelMetrics: ListShape = {
   type: 'list',
   min: 1,
-  max: 7,
-  member: oneOf(
-    'IncomingBytes',
-    'IncomingRecords',
-    'OutgoingBytes',
-    'OutgoingRecords',
-    'WriteProvisionedThroughputExceeded',
-    'ReadProvisionedThroughputExceeded',
-    'IteratorAgeMilliseconds',
-    'ALL',
-  ),
+  max: SHARD_LEVEL_METRICS.length,
+  member: oneOf(...SHARD_LEVEL_METRICS, 'ALL'),
 };
 export const streamModeDetails = structure({ StreamMode: required(oneOf('PROVISIONED', 'ON_DEMAND')) });
 export const encryptionType = oneOf('NONE', 'KMS');

@@ -9,9 +9,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestClock, type TestEngine, testClock } from '../../helpers/kinesisEngine.ts';
-import { createActiveStream, uniqueName, waitForStream } from './streamFixtures.ts';
-
-const shardId = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
+import { createActiveStream, shardId, uniqueName, waitForStream } from './streamFixtures.ts';
 
 let kinesis: TestEngine;
 let clock: TestClock;

@@ -21,12 +21,12 @@ import {
   decoded,
   listAllShards,
   readShard,
+  shardId,
   text,
   uniqueName,
   waitForStream,
 } from './streamFixtures.ts';
 
-const shardId = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
 const MAX_HASH = 2n ** 128n - 1n;
 
 let kinesis: TestEngine;

@@ -135,3 +135,6 @@ export function shardOwning(shards: readonly Shard[], hash: bigint): Shard | und
 
 export const text = (value: string): Uint8Array => new TextEncoder().encode(value);
 export const decoded = (record: _Record): string => new TextDecoder().decode(record.Data);
+
+/** The id AWS gives the shard with index `n`: `shardId-000000000003`. */
+export const shardId = (n: number): string => `shardId-${String(n).padStart(12, '0')}`;
