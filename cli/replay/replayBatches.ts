@@ -1,6 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { ArchivedEventLine } from '../../functions/archive/planArchive.ts';
 import {
+  batchEvent,
   type EventSource,
   eventBytes,
   MAX_INVOKE_PAYLOAD_BYTES,
@@ -61,14 +62,14 @@ function cut(records: readonly ShardRecord[], batchSize: number): Array<{ Record
   for (const record of records) {
     const grown = bytes + eventBytes([record]) - eventBytes([]);
     if (current.length > 0 && (current.length >= batchSize || grown > MAX_INVOKE_PAYLOAD_BYTES)) {
-      events.push({ Records: current.map((r) => r.event) });
+      events.push(batchEvent(current));
       current = [];
       bytes = eventBytes([]);
     }
     current.push(record);
     bytes += eventBytes([record]) - eventBytes([]);
   }
-  if (current.length > 0) events.push({ Records: current.map((r) => r.event) });
+  if (current.length > 0) events.push(batchEvent(current));
   return events;
 }
 

@@ -10,43 +10,91 @@ export interface EventSource {
 }
 
 /**
- * Turns a GetRecords record into the record Lambda puts in `event.Records`: base64 `data`,
- * `approximateArrivalTimestamp` in epoch seconds with a millisecond fraction, `eventID`
- * `<shardId>:<sequenceNumber>`, `eventSourceARN` the stream ARN.
- * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (example event)
+ * A GetRecords (or SubscribeToShard) record as the worker queues it: the raw record, where it came
+ * from, and the size its Lambda event record will have. The event record itself is only built
+ * when a batch is invoked (`lambdaRecord`), so records waiting in a lane hold their bytes once,
+ * not also as base64.
  *
  * @example
  * const record = toShardRecord(page.Records[0], 'shardId-000000000000', source);
- * record.event.eventID; // 'shardId-000000000000:4968...'
+ * lambdaRecord(record).eventID; // 'shardId-000000000000:4968...'
  */
 export function toShardRecord(record: _Record, shardId: string, source: EventSource): ShardRecord {
   const sequenceNumber = record.SequenceNumber ?? '';
   const partitionKey = record.PartitionKey ?? '';
   const data = record.Data ?? new Uint8Array();
   const arrivalMs = record.ApproximateArrivalTimestamp?.getTime() ?? 0;
-  const event: KinesisStreamRecord = {
+  const fields = { shardId, sequenceNumber, partitionKey, arrivalMs, data, source };
+  return { ...fields, eventBytes: lambdaRecordBytes(fields) };
+}
+
+/**
+ * The record exactly as Lambda puts it in `event.Records`: base64 `data`,
+ * `approximateArrivalTimestamp` in epoch seconds with a millisecond fraction, `eventID`
+ * `<shardId>:<sequenceNumber>`, `eventSourceARN` the stream ARN.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html (example event)
+ */
+export function lambdaRecord(record: Omit<ShardRecord, 'eventBytes'>): KinesisStreamRecord {
+  const { data, source } = record;
+  return {
     kinesis: {
       kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: arrivalMs / 1000,
+      partitionKey: record.partitionKey,
+      sequenceNumber: record.sequenceNumber,
+      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+      approximateArrivalTimestamp: record.arrivalMs / 1000,
     },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
+    eventID: `${record.shardId}:${record.sequenceNumber}`,
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: source.roleArn,
     awsRegion: source.region,
     eventSourceARN: source.streamArn,
   };
-  const eventBytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
-  return { shardId, sequenceNumber, partitionKey, arrivalMs, data, event, eventBytes };
 }
 
 /** The invocation event of a batch (without tumbling-window fields). */
 export function batchEvent(records: readonly ShardRecord[]): { Records: KinesisStreamRecord[] } {
-  return { Records: records.map((record) => record.event) };
+  return { Records: records.map(lambdaRecord) };
+}
+
+/** Per source: the bytes of a Lambda event record whose variable fields are all empty. */
+const envelopeBytes = new WeakMap<EventSource, number>();
+
+/**
+ * UTF-8 bytes of `JSON.stringify(lambdaRecord(record))`, counted without building it: the bytes
+ * every record of the source shares, plus the variable fields as JSON writes them.
+ */
+function lambdaRecordBytes(record: Omit<ShardRecord, 'eventBytes'>): number {
+  let shared = envelopeBytes.get(record.source);
+  if (shared === undefined) {
+    const empty = {
+      ...record,
+      shardId: '',
+      sequenceNumber: '',
+      partitionKey: '',
+      arrivalMs: 0,
+      data: new Uint8Array(),
+    };
+    // Less what the empty fields took: "" three times (partitionKey, sequenceNumber, data), the
+    // timestamp's 0 and the eventID's ":".
+    shared = jsonBytes(lambdaRecord(empty)) - 3 * 2 - 1 - 3;
+    envelopeBytes.set(record.source, shared);
+  }
+  const base64Length = 4 * Math.ceil(record.data.byteLength / 3);
+  return (
+    shared +
+    jsonBytes(record.partitionKey) +
+    jsonBytes(record.sequenceNumber) +
+    (base64Length + 2) +
+    JSON.stringify(record.arrivalMs / 1000).length +
+    jsonBytes(`${record.shardId}:${record.sequenceNumber}`)
+  );
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
 /**

@@ -33,6 +33,8 @@ interface Queued {
 export class Lanes {
   private readonly queues: Queued[][];
   private readonly busy: boolean[];
+  private queuedRecords = 0;
+  private queuedEventBytes = 0;
 
   constructor(count: number) {
     this.queues = Array.from({ length: count }, () => []);
@@ -40,7 +42,12 @@ export class Lanes {
   }
 
   get queued(): number {
-    return this.queues.reduce((total, queue) => total + queue.length, 0);
+    return this.queuedRecords;
+  }
+
+  /** The queued records' event bytes (`ShardRecord.eventBytes`). */
+  get queuedBytes(): number {
+    return this.queuedEventBytes;
   }
 
   get inFlight(): number {
@@ -49,6 +56,8 @@ export class Lanes {
 
   enqueue(record: ShardRecord, at: number): void {
     this.queues[this.laneOf(record.partitionKey)]?.push({ record, at });
+    this.queuedRecords += 1;
+    this.queuedEventBytes += record.eventBytes;
   }
 
   idle(): number[] {
@@ -67,7 +76,10 @@ export class Lanes {
     const waited = readiness.nowMs - oldest.at >= readiness.batchingWindowMs;
     if (!(cut.full || waited || readiness.drained)) return undefined;
     this.busy[lane] = true;
-    return queue.splice(0, cut.count).map((queued) => queued.record);
+    const batch = queue.splice(0, cut.count).map((queued) => queued.record);
+    this.queuedRecords -= batch.length;
+    for (const record of batch) this.queuedEventBytes -= record.eventBytes;
+    return batch;
   }
 
   /** Marks an idle lane busy for work that is not a batch of its queue (a tumbling window's final invoke). */

@@ -35,6 +35,8 @@ export interface RecordSource {
   close(): Promise<void>;
 }
 
+const READ_AHEAD_BYTES = 1024 * 1024;
+
 /**
  * The source of one shard for a mapping: a subscription when the mapping reads through a stream
  * consumer (`runtime.consumer`), GetRecords polling otherwise.
@@ -50,8 +52,9 @@ export function openRecordSource(
 ): RecordSource {
   if (runtime.consumer === undefined) return new ShardReader(runtime.kinesis, runtime.streamName, shardId, from);
   return new SubscriptionReader(runtime.consumer, shardId, from, {
-    // What the lanes hold: with them, at most about twice what a polling worker buffers.
-    capacity: runtime.settings.batchSize * runtime.settings.lanes,
+    // Read-ahead beyond what the worker's lanes hold: one batch, at most 1 MiB of data (four
+    // events of 256 KiB), so the next records are at hand as soon as a batch is taken.
+    capacity: { records: runtime.settings.batchSize, bytes: READ_AHEAD_BYTES },
     wake: () => wakeup.wake(),
     warn: runtime.warn,
     label: `${runtime.mappingId} ${shardId}`,

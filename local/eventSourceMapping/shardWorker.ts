@@ -1,7 +1,7 @@
 import { batchDependencies } from './batchDependencies.ts';
 import { type BatchRunnerDependencies, runBatch } from './batchRunner.ts';
 import { CheckpointTracker } from './checkpointTracker.ts';
-import { batchEvent, toShardRecord } from './event.ts';
+import { batchEvent, MAX_INVOKE_PAYLOAD_BYTES, toShardRecord } from './event.ts';
 import { invokeFinal } from './finalInvoke.ts';
 import type { EventShaper } from './invokeBatch.ts';
 import { Lanes } from './lanes.ts';
@@ -89,10 +89,14 @@ class ShardWorker {
     return 'stopped';
   }
 
-  /** Keeps about BatchSize records per lane buffered, reading more only once that is used up. */
+  /**
+   * Keeps about one batch per lane buffered, reading more only once that is used up: BatchSize
+   * records, and no more than one full invoke payload (6 MB) of large records.
+   */
   private wanted(): number {
-    if (this.ended) return 0;
-    return this.runtime.settings.batchSize * this.runtime.settings.lanes - this.lanes.queued;
+    const { batchSize, lanes } = this.runtime.settings;
+    if (this.ended || this.lanes.queuedBytes >= lanes * MAX_INVOKE_PAYLOAD_BYTES) return 0;
+    return batchSize * lanes - this.lanes.queued;
   }
 
   private async poll(): Promise<void> {

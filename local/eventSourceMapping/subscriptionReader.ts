@@ -8,8 +8,8 @@ export interface Subscriber {
 }
 
 export interface SubscriptionReaderOptions {
-  /** Records buffered before the reader stops reading the event stream (back-pressure). */
-  capacity: number;
+  /** What the buffer holds before the reader stops reading the event stream (back-pressure): records and data bytes. */
+  capacity: { records: number; bytes: number };
   /** Called when records arrive or the shard ends: the worker reads at once. */
   wake: () => void;
   warn: (message: string) => void;
@@ -44,20 +44,22 @@ const QUIET_IN_USE_ATTEMPTS = 5;
  * AFTER_SEQUENCE_NUMBER the last `ContinuationSequenceNumber` received (or the last record, if an
  * event carried none), so records already buffered are neither skipped nor received twice.
  *
- * The buffer is bounded: while it holds `capacity` records the reader stops pulling events, and
+ * The buffer is bounded: while it holds `capacity` (records or bytes) the reader stops pulling events, and
  * HTTP/2 flow control holds the service back, instead of buffering a fast shard without limit.
  * An event with `ChildShards` means the shard is closed and read to its end: `read` then reports
  * `ended` once the buffer is drained.
  *
  * @example
  * const reader = new SubscriptionReader(consumer, 'shardId-000000000000', { type: 'TRIM_HORIZON' },
- *   { capacity: 100, wake: () => wakeup.wake(), warn: console.warn, label: 'ArchiveMapping shardId-000000000000' });
+ *   { capacity: { records: 100, bytes: 1 << 20 }, wake: () => wakeup.wake(), warn: console.warn, label: 'ArchiveMapping shardId-000000000000' });
  * const { records, ended } = await reader.read(100); // what was pushed so far; never waits
  * reader.close();
  */
 export class SubscriptionReader implements RecordSource {
   readonly pushed = true;
   private readonly buffer: _Record[] = [];
+  /** Data bytes of the buffered records. */
+  private bufferedBytes = 0;
   private readonly controller = new AbortController();
   private readonly spaceFreed = new Wakeup();
   private position: StartPosition;
@@ -81,6 +83,7 @@ export class SubscriptionReader implements RecordSource {
       this.options.warn(`${this.options.label}: subscription reader stopped: ${error}`);
     });
     const records = this.buffer.splice(0, Math.max(0, limit));
+    for (const record of records) this.bufferedBytes -= record.Data?.byteLength ?? 0;
     if (records.length > 0) this.spaceFreed.wake();
     const caughtUp = this.buffer.length === 0;
     return { records, ended: this.shardEnded && caughtUp, caughtUp };
@@ -131,6 +134,7 @@ export class SubscriptionReader implements RecordSource {
     this.received += 1;
     const records = event.Records ?? [];
     this.buffer.push(...records);
+    for (const record of records) this.bufferedBytes += record.Data?.byteLength ?? 0;
     const last = event.ContinuationSequenceNumber ?? records.at(-1)?.SequenceNumber;
     if (last !== undefined) this.position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last };
     // ChildShards come only with the last event of a closed shard read to its end.
@@ -139,7 +143,8 @@ export class SubscriptionReader implements RecordSource {
   }
 
   private async untilSpace(signal: AbortSignal): Promise<void> {
-    while (this.buffer.length >= this.options.capacity && !signal.aborted) {
+    const { capacity } = this.options;
+    while ((this.buffer.length >= capacity.records || this.bufferedBytes >= capacity.bytes) && !signal.aborted) {
       await this.spaceFreed.wait(FULL_RECHECK_MS, signal);
     }
   }

@@ -1,9 +1,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { KinesisStreamRecord } from 'aws-lambda';
 import type { LocalEventSourceMapping, LocalStream } from '../app/model.ts';
 import type { InvokeResult } from '../lambda/types.ts';
 import type { CheckpointStore } from './checkpoints.ts';
+import type { EventSource } from './event.ts';
 
 /** Everything one local event source mapping needs; the AWS clients are passed in (tests hand in their own). */
 export interface EventSourceMappingOptions {
@@ -72,7 +72,7 @@ export interface InvocationLogLine {
   detail?: string;
 }
 
-/** A record read from a shard, with its Lambda event record built once. */
+/** A record read from a shard, queued for a batch; its Lambda event record is built at invoke time (`lambdaRecord`). */
 export interface ShardRecord {
   shardId: string;
   sequenceNumber: string;
@@ -81,9 +81,9 @@ export interface ShardRecord {
   arrivalMs: number;
   /** Raw data, for filtering. */
   data: Uint8Array;
-  /** The record exactly as Lambda puts it in `event.Records`. */
-  event: KinesisStreamRecord;
-  /** UTF-8 bytes of `JSON.stringify(event)`, for the 6 MB invoke payload cut. */
+  /** The stream and the mapping's role and region: the constant part of its event record. */
+  source: EventSource;
+  /** UTF-8 bytes of `JSON.stringify(lambdaRecord(record))`, for the 6 MB invoke payload cut. */
   eventBytes: number;
 }
 

@@ -1,5 +1,5 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { toShardRecord } from '../../local/eventSourceMapping/event.ts';
+import { lambdaRecord, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import { toPipelineRecord } from '../../shared/events/pipelineRecord.ts';
 import { encodeRecord } from '../../shared/events/recordCodec.ts';
 import { anEvent } from './events.ts';
@@ -39,7 +39,7 @@ export interface RecordOptions {
  */
 export function aKinesisRecord(options: RecordOptions): KinesisStreamRecord {
   const data = typeof options.data === 'string' ? Buffer.from(options.data, 'utf8') : options.data;
-  return toShardRecord(
+  const record = toShardRecord(
     {
       SequenceNumber: options.sequenceNumber,
       PartitionKey: options.partitionKey ?? 'user-1',
@@ -48,7 +48,8 @@ export function aKinesisRecord(options: RecordOptions): KinesisStreamRecord {
     },
     options.shardId ?? 'shardId-000000000000',
     SOURCE,
-  ).event;
+  );
+  return lambdaRecord(record);
 }
 
 /** Sequence numbers as Kinesis hands them out: long decimal strings, increasing. */

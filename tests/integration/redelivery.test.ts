@@ -487,7 +487,7 @@ describe('redelivery across the three consumers', () => {
 
     const lines = archivedLines(afterFirst.objects);
     expect(lines.map((line) => `${line.shardId}:${line.sequenceNumber}`).sort()).toEqual(
-      all.map((r) => r.event.eventID).sort(),
+      all.map((r) => `${r.shardId}:${r.sequenceNumber}`).sort(),
     );
     const errorLines = lines.filter((line) => line.key.startsWith('errors/'));
     expect(errorLines).toHaveLength(2);

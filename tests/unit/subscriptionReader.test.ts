@@ -57,13 +57,16 @@ const eventOf = (numbers: number[], continuation?: string): SubscribeToShardEven
 const named = (name: string) => Object.assign(new Error(name), { name });
 
 const readers: SubscriptionReader[] = [];
-function open(subscriber: Subscriber, options: { capacity?: number; warnings?: string[]; wakes?: number[] } = {}) {
+function open(
+  subscriber: Subscriber,
+  options: { capacity?: { records: number; bytes: number }; warnings?: string[]; wakes?: number[] } = {},
+) {
   const reader = new SubscriptionReader(
     subscriber,
     SHARD,
     { type: 'TRIM_HORIZON' },
     {
-      capacity: options.capacity ?? 100,
+      capacity: options.capacity ?? { records: 100, bytes: 1 << 20 },
       wake: () => options.wakes?.push(1),
       warn: (message) => options.warnings?.push(message),
       label: `Test ${SHARD}`,
@@ -135,7 +138,7 @@ describe('SubscriptionReader', () => {
   it('stops pulling events while its buffer is full, and pulls again once the worker reads', async () => {
     const events = Array.from({ length: 10 }, (_, i) => eventOf([2 * i, 2 * i + 1]));
     const { subscriber, pulled } = scripted([{ events }]);
-    const reader = open(subscriber, { capacity: 4 });
+    const reader = open(subscriber, { capacity: { records: 4, bytes: 1 << 20 } });
     expect((await reader.read(0)).records).toEqual([]);
     await settle();
     expect(pulled()).toBe(2);
@@ -143,6 +146,25 @@ describe('SubscriptionReader', () => {
     await settle();
     expect(pulled()).toBe(4);
     expect(await readAll(reader, 17)).toHaveLength(17);
+  });
+
+  it('stops pulling events once its buffer holds its capacity in bytes, however few the records', async () => {
+    const big = (n: number): _Record => ({
+      SequenceNumber: String(1000 + n),
+      PartitionKey: 'k',
+      Data: new Uint8Array(400),
+    });
+    const events = Array.from({ length: 6 }, (_, i) => ({ ...eventOf([i]), Records: [big(i)] }));
+    const { subscriber, pulled } = scripted([{ events }]);
+    const reader = open(subscriber, { capacity: { records: 100, bytes: 1000 } });
+    await reader.read(0);
+    await settle();
+    // 400 + 400 + 400 bytes reach 1,000 with the third event: it waits there.
+    expect(pulled()).toBe(3);
+    expect((await reader.read(1)).records).toHaveLength(1);
+    await settle();
+    expect(pulled()).toBe(4);
+    expect(await readAll(reader, 5)).toHaveLength(5);
   });
 
   it('wakes the worker when records arrive and reports ended only once an event with ChildShards is read out', async () => {
