@@ -5,6 +5,8 @@ import { megabytes, rssBytes, sampleRss } from './processRss.ts';
 import type { Consumer } from './throughput.ts';
 
 export interface PipelineMemoryResult {
+  /** `npm start`'s command line. */
+  command: string;
   fill: FillResult;
   /** VmRSS in MB of the `npm start` process (and with its child processes, if any). */
   rssMb: {
@@ -15,6 +17,8 @@ export interface PipelineMemoryResult {
     end: number;
     peak: number;
     peakTree: number;
+    /** Every 5 s for 30 s after the wait for the consumers: the process at rest, holding every record. */
+    rest: number[];
   };
   /**
    * Per consumer, from its mapping's checkpoints: records behind when the fill ended, seconds after
@@ -25,6 +29,9 @@ export interface PipelineMemoryResult {
   drainTimeoutSeconds: number;
 }
 
+const REST_SAMPLES = 6;
+const REST_EVERY_MS = 5_000;
+
 /**
  * Memory of the whole local pipeline: `npm start` in a child process, `records` records put
  * straight into its stream (PutRecords of 500, 4 in flight, ~450-byte records as the ingest writes
@@ -33,6 +40,7 @@ export interface PipelineMemoryResult {
  * mapping's checkpoint of every shard reached the last sequence number the fill put into it (the
  * fill writes straight into the stream, so it knows them; no marker needed). Records behind: each
  * shard's records after the consumer's checkpoint, counted in the sequence numbers the fill got back.
+ * Last, 30 s at rest (RSS every 5 s): what the process keeps once the burst is over.
  *
  * @example
  * const memory = await benchPipelineMemory({ records: 1_000_000 });
@@ -40,7 +48,7 @@ export interface PipelineMemoryResult {
 export async function benchPipelineMemory(
   options: { records?: number; drainTimeoutSeconds?: number } = {},
 ): Promise<PipelineMemoryResult> {
-  const { records = 1_000_000, drainTimeoutSeconds = 60 } = options;
+  const { records = 1_000_000, drainTimeoutSeconds = 240 } = options;
   const pipeline = await spawnPipeline();
   const sampler = sampleRss(pipeline.pid, 1_000);
   const client = benchKinesisClient(pipeline.endpoints.kinesis);
@@ -66,6 +74,11 @@ export async function benchPipelineMemory(
     });
     const end = await resumed.stop();
     const atEnd = await readCheckpoints(pipeline.dataDir);
+    const rest: number[] = [];
+    for (let sample = 0; sample < REST_SAMPLES; sample += 1) {
+      await new Promise((resolve) => setTimeout(resolve, REST_EVERY_MS));
+      rest.push(megabytes(await rssBytes(pipeline.pid)));
+    }
     // Each record's sequence number turns a checkpoint into a count of records.
     const sequences = fill.sequenceNumbers ?? new Map<string, bigint[]>();
     const behind = (checkpoints: Checkpoints, consumer: Consumer) =>
@@ -82,6 +95,7 @@ export async function benchPipelineMemory(
     ) as PipelineMemoryResult['lag'];
     const peaks = [sampler.peak(), resumed.peak()];
     return {
+      command: pipeline.command,
       fill,
       rssMb: {
         started,
@@ -91,6 +105,7 @@ export async function benchPipelineMemory(
         end: megabytes(end?.bytes ?? 0),
         peak: megabytes(Math.max(...peaks.map((p) => p.bytes))),
         peakTree: megabytes(Math.max(...peaks.map((p) => p.treeBytes))),
+        rest,
       },
       lag,
       drainTimeoutSeconds,

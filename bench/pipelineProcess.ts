@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LocalEndpoints } from '../local/endpointsFile.ts';
 import { readLocalEndpoints } from '../local/endpointsFile.ts';
+import { npmStartArguments } from '../local/startCommand.ts';
 import { type HttpRequestLine, httpRequestOf, type Invocation, invocationOf } from './benchPipeline.ts';
 import { type CaughtUp, waitForCheckpoints } from './consumerCheckpoints.ts';
 import { benchKinesisClient } from './kinesisLoad.ts';
@@ -16,6 +17,8 @@ import type { Consumer } from './throughput.ts';
 export interface PipelineProcess {
   /** The start.ts process: the whole pipeline, VmRSS to sample. */
   pid: number;
+  /** Its command line, as package.json's start script has it (`node ...`). */
+  command: string;
   /** What it wrote to its KP_LOCAL_DIR's endpoints.json (the dev token included). */
   endpoints: LocalEndpoints;
   /** KP_LOCAL_DIR: where `npm run produce` finds the endpoints. */
@@ -32,7 +35,7 @@ export interface PipelineProcess {
 const START_TIMEOUT_MS = 180_000;
 
 /**
- * Starts the local pipeline exactly as `npm start` does (`node --import tsx local/start.ts`), with
+ * Starts the local pipeline exactly as `npm start` does (package.json's start script), with
  * npm start's defaults (poll interval 1 s, the `local` stage's params), a fresh temporary
  * KP_LOCAL_DIR and free ports, and resolves once its endpoints file is written.
  *
@@ -43,7 +46,8 @@ const START_TIMEOUT_MS = 180_000;
 export async function spawnPipeline(): Promise<PipelineProcess> {
   const localDir = await mkdtemp(join(tmpdir(), 'kp-bench-npm-start-'));
   const ports = ['HTTP', 'KINESIS', 'DYNAMODB', 'S3', 'SNS', 'LAMBDA'].map((name) => [`KP_${name}_PORT`, '0']);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const args = await npmStartArguments();
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...Object.fromEntries(ports), KP_LOCAL_DIR: localDir },
   });
@@ -75,7 +79,8 @@ export async function spawnPipeline(): Promise<PipelineProcess> {
     endpoints = readLocalEndpoints(join(localDir, 'endpoints.json'));
   }
   const dataDir = join(localDir, 'data');
-  return { pid: child.pid as number, endpoints, localDir, dataDir, invocations, requests, stop };
+  const command = ['node', ...args].join(' ');
+  return { pid: child.pid as number, command, endpoints, localDir, dataDir, invocations, requests, stop };
 }
 
 function stopper(child: ChildProcess, localDir: string): () => Promise<void> {

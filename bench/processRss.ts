@@ -33,7 +33,7 @@ export interface RssSample {
   second: number;
   /** The process itself. */
   bytes: number;
-  /** The process and its descendants (tsx's esbuild service, under npm start). */
+  /** The process and its descendants (none under npm start, unless a build service were left running). */
   treeBytes: number;
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { PipelineProcess } from './pipelineProcess.ts';
 import { waitForConsumers } from './pipelineProcess.ts';
+import { megabytes, sampleRss } from './processRss.ts';
 import type { Consumer } from './throughput.ts';
 
 export interface ProduceCliResult {
@@ -18,6 +19,8 @@ export interface ProduceCliResult {
   lagMs: Record<Consumer, number | undefined>;
   /** Shards whose checkpoint was still short of the marker when the wait gave up. */
   shardsBehind: Record<Consumer, string[]>;
+  /** VmRSS of the `npm start` process, MB: when the run began, and its peak until the consumers caught up. */
+  rssMb: { before: number; peak: number };
 }
 
 const SUMMARY = /in ([\d.]+) s \((\d+) ev\/s\): (\d+) accepted, (\d+) rejected, (\d+) failed/;
@@ -38,6 +41,7 @@ export async function benchProduceCli(
 ): Promise<ProduceCliResult> {
   const { rate = 1_000, count = 60_000, drainTimeoutMs = 60_000 } = options;
   const firstRequest = pipeline.requests.length;
+  const sampler = sampleRss(pipeline.pid, 1_000);
   const args = ['--import', 'tsx', 'cli/produce.ts', '--rate', String(rate), '--count', String(count)];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +63,8 @@ export async function benchProduceCli(
   const statuses: Record<string, number> = {};
   for (const post of posts) statuses[post.status] = (statuses[post.status] ?? 0) + 1;
   const drained = await waitForConsumers(pipeline, { since: lastAnswer, timeoutMs: drainTimeoutMs });
+  await sampler.stop();
+  const rssMb = { before: megabytes(sampler.samples[0]?.bytes ?? 0), peak: megabytes(sampler.peak().bytes) };
   const each = <T>(pick: (d: (typeof drained)[Consumer]) => T) =>
     ({ archive: pick(drained.archive), aggregate: pick(drained.aggregate), alert: pick(drained.alert) }) as Record<
       Consumer,
@@ -75,5 +81,6 @@ export async function benchProduceCli(
     statuses,
     lagMs: each((d) => d.caughtUpMs),
     shardsBehind: each((d) => d.shardsBehind),
+    rssMb,
   };
 }

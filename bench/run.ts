@@ -30,7 +30,7 @@ import { benchThroughput, CONSUMERS, type ConsumerFigures, type ThroughputResult
  * ingest, producer CPU, HTTP against raw PutRecords, the cost model.
  *
  * Flags, for trials: `--scale <factor>` multiplies every record and event count (default 1: the
- * issue's figures, about 8 to 10 minutes on 2 cores); `--steps 1000,2000` sets the offered rates of the
+ * issue's figures, about 15 minutes on 2 cores); `--steps 1000,2000` sets the offered rates of the
  * sustained-rate steps; `--only engine,memory,produce,steps,storage,pipeline` runs some sections and
  * prints them without rewriting BENCHMARKS.md.
  */

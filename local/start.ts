@@ -174,8 +174,8 @@ Endpoints written to ${endpointsFile}. Ctrl-C stops.
 `);
 
 /**
- * One Ctrl-C can arrive twice: the terminal signals the whole process group, and tsx, our parent,
- * relays the signal to us as well when it does not see us receive it within 30 ms. A repeat this
+ * One Ctrl-C can arrive twice: the terminal signals the whole process group, and our parent (npm,
+ * or tsx when run through it) relays the signal to us as well. A repeat this
  * soon is that echo, not the user pressing Ctrl-C again.
  */
 const SAME_SIGNAL_MS = 1_000;

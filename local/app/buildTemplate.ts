@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../projectRoot.ts';
 import { withoutUndefined } from '../withoutUndefined.ts';
 import { runServerlessPackage } from './runServerless.ts';
 import { hashServiceInputs, readServiceInputs, writeServiceInputs } from './serviceInputs.ts';
@@ -33,8 +33,7 @@ export interface LocalTemplateBuild {
   cached: boolean;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SERVERLESS_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'serverless');
+const SERVERLESS_BIN = join(PROJECT_ROOT, 'node_modules', '.bin', 'serverless');
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 const CACHE_ENTRY = /^[0-9a-f]{64}$/;
 /** A build folder this old belongs to a process that died mid-build. */
@@ -60,7 +59,7 @@ const defaults = Object.freeze({ stage: 'local', cacheDir: '.local/build', timeo
 export async function buildLocalTemplate(options: BuildLocalTemplateOptions = {}): Promise<LocalTemplateBuild> {
   const { stage, timeoutMs, keep } = { ...defaults, ...withoutUndefined(options) };
   const log = options.log ?? (() => undefined);
-  const rootDir = resolve(options.rootDir ?? REPO_ROOT);
+  const rootDir = resolve(options.rootDir ?? PROJECT_ROOT);
   const cacheDir = resolve(rootDir, options.cacheDir ?? defaults.cacheDir);
 
   const files = await readServiceInputs(rootDir);

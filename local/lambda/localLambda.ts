@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { LocalFunction } from '../app/model.ts';
 import { LocalRuntimeError } from '../errors.ts';
+import { handlerModuleUrl } from './handlerModules.ts';
 import { jsonRoundTrip } from './jsonRoundTrip.ts';
 import { lambdaContextFor } from './lambdaContext.ts';
 import type { Invoke, InvokeResult } from './types.ts';
@@ -58,7 +58,7 @@ export async function loadLocalLambda(functions: readonly LocalFunction[], root 
   for (const fn of functions) {
     const { file, exportName } = handlerLocation(fn.handler, root);
     Object.assign(process.env, fn.environment, { AWS_LAMBDA_FUNCTION_NAME: fn.name });
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const module = (await import(await handlerModuleUrl(file, root))) as Record<string, unknown>;
     const handler = module[exportName];
     if (typeof handler !== 'function') {
       throw new LocalRuntimeError(`handler ${fn.handler}: ${file} exports no function "${exportName}"`);

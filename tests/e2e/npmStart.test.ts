@@ -8,6 +8,7 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
 import { readLocalEndpoints } from '../../local/endpointsFile.ts';
+import { npmStartArguments } from '../../local/startCommand.ts';
 import { anEvent } from '../helpers/events.ts';
 import { readAllRecords } from '../helpers/kinesisReader.ts';
 import { clientsFor, postEvents } from '../helpers/localPipeline.ts';
@@ -125,9 +126,9 @@ describe('npm start, as a user runs it', () => {
   });
 });
 
-/** `tsx local/start.ts` (what `npm start` runs, without npm), in its own process group like a terminal's job. */
-function startProcess(args: string[], env: Record<string, string>) {
-  const started = spawn('node_modules/.bin/tsx', ['local/start.ts', ...args], {
+/** What `npm start` runs (package.json's start script, without npm), in its own process group like a terminal's job. */
+async function startProcess(args: string[], env: Record<string, string>) {
+  const started = spawn(process.execPath, [...(await npmStartArguments()), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -174,7 +175,7 @@ describe('npm start flags and signals', () => {
     'refuses --poll-interval=%j with exit code 2, starting nothing',
     async (value) => {
       const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-flags-'));
-      const run = startProcess([`--poll-interval=${value}`], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
+      const run = await startProcess([`--poll-interval=${value}`], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
       started.push(run.process);
       expect(await exitWithin(run.exited, 30_000)).toBe(2);
       expect(run.output()).toMatch(/error: --poll-interval .* is not a whole number of milliseconds/);
@@ -186,7 +187,7 @@ describe('npm start flags and signals', () => {
     'refuses --param %j with exit code 2, starting nothing',
     async (value) => {
       const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-flags-'));
-      const run = startProcess(['--param', value], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
+      const run = await startProcess(['--param', value], { ...FREE_PORTS_ENV, KP_LOCAL_DIR: localDir });
       started.push(run.process);
       expect(await exitWithin(run.exited, 30_000)).toBe(2);
       expect(run.output()).toMatch(/error: --param .* is not name=value/);
@@ -199,7 +200,7 @@ describe('npm start flags and signals', () => {
     const marker = join(localDir, 'invoked');
     const resources = join(localDir, 'hanging.resources.json');
     await writeFile(resources, JSON.stringify(hangingConsumerResources(marker)));
-    const run = startProcess(['--poll-interval', '100'], {
+    const run = await startProcess(['--poll-interval', '100'], {
       ...FREE_PORTS_ENV,
       KP_LOCAL_DIR: localDir,
       KP_EXTRA_RESOURCES: resources,

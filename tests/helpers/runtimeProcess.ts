@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pollUntil } from '../../local/emulators.ts';
 import { type LocalEndpoints, readLocalEndpoints } from '../../local/endpointsFile.ts';
+import { npmStartArguments } from '../../local/startCommand.ts';
 
 /** A local runtime running as `npm start` does, in a child process of the test. */
 export interface RuntimeProcess {
@@ -27,7 +28,7 @@ export interface SpawnRuntimeOptions {
 }
 
 /**
- * Starts `node --import tsx local/start.ts` (what `npm start` runs, without npm in between) in its
+ * Starts what `npm start` runs (package.json's start script, without npm in between) in its
  * own process group, and resolves once it has written its endpoints file. A stale endpoints file
  * (left by a SIGKILLed predecessor) is removed first, so the one waited for is this process's.
  *
@@ -38,7 +39,7 @@ export interface SpawnRuntimeOptions {
 export async function spawnRuntime(options: SpawnRuntimeOptions): Promise<RuntimeProcess> {
   const endpointsFile = join(options.localDir, 'endpoints.json');
   await rm(endpointsFile, { force: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(await npmStartArguments()), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env, KP_LOCAL_DIR: options.localDir },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
