@@ -60,6 +60,8 @@ export async function startKinesis(options: KinesisOptions): Promise<RunningEmul
         });
       },
     );
+    const modes = kinesisModes(options);
+    if (modes) options.notify(`kinesis: ${modes}`);
     return {
       endpoint: server.endpoint,
       stop: async () => {
@@ -74,6 +76,17 @@ export async function startKinesis(options: KinesisOptions): Promise<RunningEmul
     await removeTemporary();
     throw error;
   }
+}
+
+/** What differs from the defaults, said at start so that a flag's effect is visible (npm start --shard-limits, --kinesis-fsync). */
+function kinesisModes(options: Pick<KinesisOptions, 'shardLimits' | 'durability'>): string {
+  const modes = [
+    options.shardLimits
+      ? 'per-shard limits on (writes 1 MiB/s and 1,000 records/s, reads 2 MiB/s and 5 GetRecords calls/s)'
+      : '',
+    options.durability === 'fsync' ? "each write fsync'd to the disk before it is acknowledged" : '',
+  ];
+  return modes.filter(Boolean).join('; ');
 }
 
 /**

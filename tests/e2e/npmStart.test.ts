@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../local/emulators.ts';
 import { readLocalEndpoints } from '../../local/endpointsFile.ts';
@@ -194,6 +194,37 @@ describe('npm start flags and signals', () => {
       expect(existsSync(join(localDir, 'data'))).toBe(false);
     },
   );
+
+  it('passes --shard-limits and --kinesis-fsync to the Kinesis engine: it says so, and throttles a hot shard', async () => {
+    const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-kinesis-flags-'));
+    const run = await startProcess(['--shard-limits', '--kinesis-fsync'], {
+      ...FREE_PORTS_ENV,
+      KP_LOCAL_DIR: localDir,
+    });
+    started.push(run.process);
+    const endpointsFile = join(localDir, 'endpoints.json');
+    const endpoints = await pollUntil(async () => readLocalEndpoints(endpointsFile), {
+      what: `the runtime to write ${endpointsFile} (output so far: ${run.output()})`,
+      timeoutMs: 90_000,
+    });
+    expect(run.output()).toContain('kinesis: per-shard limits on');
+    expect(run.output()).toContain("each write fsync'd to the disk before it is acknowledged");
+    // One partition key, one shard: 500 records a call exceed 1,000 records/s by the third call of
+    // any second. Calls go on until one is throttled, so a slow machine only takes more of them.
+    const { kinesis } = clientsFor(endpoints);
+    const entries = Array.from({ length: 500 }, () => ({ PartitionKey: 'hot', Data: Buffer.from('{}') }));
+    let throttled: string | undefined;
+    for (let call = 0; call < 30 && throttled === undefined; call += 1) {
+      const { Records = [] } = await kinesis.send(
+        new PutRecordsCommand({ StreamName: endpoints.streamName, Records: entries }),
+      );
+      throttled = Records.find((record) => record.ErrorCode !== undefined)?.ErrorCode;
+    }
+    kinesis.destroy();
+    expect(throttled).toBe('ProvisionedThroughputExceededException');
+    process.kill(-(run.process.pid as number), 'SIGINT');
+    expect(['0', '130', 'SIGINT']).toContain(String(await exitWithin(run.exited, 30_000)));
+  });
 
   it('exits at once (130) on a second Ctrl-C while the stop waits for a batch that never ends', async () => {
     const localDir = await mkdtemp(join(tmpdir(), 'kp-npm-start-hang-'));
