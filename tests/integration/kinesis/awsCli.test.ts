@@ -1,4 +1,5 @@
-// The AWS CLI against the engine (Debian's awscli in CI), parsing its JSON output. About ten calls:
+// The AWS CLI against the engine (Debian's awscli in CI), parsing its JSON output: the life of a stream
+// (awsCliOperations.test.ts has the other operations). About ten calls:
 // the CLI takes a second or so to start. Command reference:
 // https://docs.aws.amazon.com/cli/latest/reference/kinesis/
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
