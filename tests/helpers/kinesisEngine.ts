@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll } from 'vitest';
 import type { KinesisEngineOptions } from '../../local/kinesis/engine/api.ts';
 import { startKinesisEngine } from '../../local/kinesis/index.ts';
 
@@ -88,6 +89,39 @@ export interface TestEngine {
   aws(args: readonly string[]): Promise<unknown>;
   /** Stops the engine, closes the clients and deletes the data directory. */
   stop(): Promise<void>;
+}
+
+/**
+ * The engine of a test file (or describe block): started in its beforeAll, stopped in its afterAll.
+ * The returned object reads through to it, so tests use it as they would the engine itself.
+ *
+ * @example
+ * const clock = testClock();
+ * const kinesis = useTestEngine({ now: clock.now });
+ * it('...', async () => { await kinesis.client.send(new ListStreamsCommand({})); });
+ */
+export function useTestEngine(options: Partial<KinesisEngineOptions> = {}): TestEngine {
+  let started: TestEngine | undefined;
+  beforeAll(async () => {
+    started = await startTestEngine(options);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const engine = (): TestEngine => {
+    if (!started) throw new Error('the test engine is started in beforeAll: use it inside a test or a hook');
+    return started;
+  };
+  return {
+    get endpoint() {
+      return engine().endpoint;
+    },
+    get client() {
+      return engine().client;
+    },
+    aws: (args) => engine().aws(args),
+    stop: () => engine().stop(),
+  };
 }
 
 /** A client for `endpoint`; `http1` swaps the default HTTP/2 handler for NodeHttpHandler. */

@@ -3,9 +3,9 @@
 // the CLI takes a second or so to start. Command reference:
 // https://docs.aws.amazon.com/cli/latest/reference/kinesis/
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../local/emulators.ts';
-import { findAwsCli, startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { findAwsCli, type TestEngine, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { uniqueName, waitUntilGone } from './streamFixtures.ts';
 
 const awsCli = findAwsCli();
@@ -16,13 +16,7 @@ interface Shard {
 }
 
 describe.skipIf(!awsCli)(`AWS CLI (${awsCli ?? 'absent'})`, () => {
-  let kinesis: TestEngine;
-  beforeAll(async () => {
-    kinesis = await startTestEngine();
-  });
-  afterAll(async () => {
-    await kinesis?.stop();
-  });
+  const kinesis = useTestEngine();
 
   it('creates a stream, writes and reads a record, manages a consumer and deletes the stream', async () => {
     const name = uniqueName('cli');

@@ -3,8 +3,8 @@
 // suites cover those), each on a stream of its own made through the SDK (cheaper than the CLI, which
 // takes a second or so to start). Command reference: https://docs.aws.amazon.com/cli/latest/reference/kinesis/
 import { DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsCliError, findAwsCli, startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { AwsCliError, findAwsCli, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import {
   createActiveStream,
   listAllShards,
@@ -24,13 +24,7 @@ interface CliRecord {
 }
 
 describe.skipIf(!awsCli)(`AWS CLI, one operation per test (${awsCli ?? 'absent'})`, () => {
-  let kinesis: TestEngine;
-  beforeAll(async () => {
-    kinesis = await startTestEngine();
-  });
-  afterAll(async () => {
-    await kinesis?.stop();
-  });
+  const kinesis = useTestEngine();
 
   const stream = async (shards = 1) => {
     const name = uniqueName('cli-op');

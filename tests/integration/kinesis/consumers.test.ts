@@ -11,17 +11,11 @@ import {
   RegisterStreamConsumerCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, registerActiveConsumer, uniqueName, waitUntilGone } from './streamFixtures.ts';
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 async function streamArn(label: string): Promise<string> {
   const { StreamARN } = await createActiveStream(kinesis.client, uniqueName(label), 1);

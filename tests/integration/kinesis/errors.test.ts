@@ -11,17 +11,11 @@ import {
   PutRecordCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, text, uniqueName } from './streamFixtures.ts';
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 /** POSTs an AWS JSON 1.1 request over plain HTTP/1.1, as any non-SDK client would. */
 function postJson(target: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

@@ -7,19 +7,12 @@ import {
   type ShardFilter,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestClock, type TestEngine, testClock } from '../../helpers/kinesisEngine.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testClock, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, shardId, uniqueName, waitForStream } from './streamFixtures.ts';
 
-let kinesis: TestEngine;
-let clock: TestClock;
-beforeAll(async () => {
-  clock = testClock();
-  kinesis = await startTestEngine({ now: clock.now });
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const clock = testClock();
+const kinesis = useTestEngine({ now: clock.now });
 
 describe('ListShards paging', () => {
   it('pages with MaxResults and NextToken alone, in shard id order', async () => {

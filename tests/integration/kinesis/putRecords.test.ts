@@ -11,8 +11,8 @@ import {
   UpdateMaxRecordSizeCommand,
   ValidationException,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import {
   createActiveStream,
   decoded,
@@ -26,13 +26,7 @@ import {
 
 const MIB = 1024 * 1024;
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 describe('PutRecord', () => {
   it('answers the shard and a sequence number, and the record reads back as written', async () => {

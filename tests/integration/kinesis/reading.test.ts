@@ -10,21 +10,14 @@ import {
   InvalidArgumentException,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestClock, type TestEngine, testClock } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { testClock, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, decoded, text, uniqueName } from './streamFixtures.ts';
 
 const SHARD = 'shardId-000000000000';
 
-let kinesis: TestEngine;
-let clock: TestClock;
-beforeAll(async () => {
-  clock = testClock();
-  kinesis = await startTestEngine({ now: clock.now });
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const clock = testClock();
+const kinesis = useTestEngine({ now: clock.now });
 
 /** A one-shard stream holding records `values`, with their sequence numbers. */
 async function streamWith(values: string[]): Promise<{ name: string; sequences: string[] }> {

@@ -14,8 +14,8 @@ import {
   SplitShardCommand,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import {
   createActiveStream,
   decoded,
@@ -29,13 +29,7 @@ import {
 
 const MAX_HASH = 2n ** 128n - 1n;
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 describe('MergeShards', () => {
   it('merges two adjacent shards into a child covering both ranges, with both parents named', async () => {

@@ -10,22 +10,15 @@ import {
   InvalidArgumentException,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../local/emulators.ts';
-import { startTestEngine, type TestClock, type TestEngine, testClock } from '../../helpers/kinesisEngine.ts';
+import { testClock, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, decoded, text, uniqueName, waitForStream } from './streamFixtures.ts';
 
 const HOUR_MS = 3_600_000;
 
-let kinesis: TestEngine;
-let clock: TestClock;
-beforeAll(async () => {
-  clock = testClock();
-  kinesis = await startTestEngine({ now: clock.now });
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const clock = testClock();
+const kinesis = useTestEngine({ now: clock.now });
 
 const retentionOf = async (name: string) =>
   (await kinesis.client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary

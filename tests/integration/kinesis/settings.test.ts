@@ -19,17 +19,11 @@ import {
   UntagResourceCommand,
   UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, readShard, text, uniqueName, waitForStream } from './streamFixtures.ts';
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 const byKey = (tags: { Key?: string; Value?: string }[] = []) =>
   Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value]));

@@ -10,22 +10,15 @@ import {
   PutRecordCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestClock, type TestEngine, testClock } from '../../helpers/kinesisEngine.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testClock, useTestEngine } from '../../helpers/kinesisEngine.ts';
 import { createActiveStream, uniqueName } from './streamFixtures.ts';
 
 const KIB = 1024;
 
-let kinesis: TestEngine;
-let clock: TestClock;
-beforeAll(async () => {
-  clock = testClock();
-  kinesis = await startTestEngine({ now: clock.now, shardLimits: true });
-});
+const clock = testClock();
+const kinesis = useTestEngine({ now: clock.now, shardLimits: true });
 afterEach(() => clock.release());
-afterAll(async () => {
-  await kinesis?.stop();
-});
 
 /** `count` entries of `size` bytes, all on partition key `hot`. */
 const hotEntries = (count: number, size: number) =>

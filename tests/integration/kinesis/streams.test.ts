@@ -13,8 +13,8 @@ import {
   ListStreamsCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from '../../helpers/kinesisEngine.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEngine } from '../../helpers/kinesisEngine.ts';
 import {
   createActiveStream,
   listAllShards,
@@ -24,13 +24,7 @@ import {
   waitUntilGone,
 } from './streamFixtures.ts';
 
-let kinesis: TestEngine;
-beforeAll(async () => {
-  kinesis = await startTestEngine();
-});
-afterAll(async () => {
-  await kinesis?.stop();
-});
+const kinesis = useTestEngine();
 
 describe('CreateStream', () => {
   it('creates a PROVISIONED stream with the requested shard count, CREATING then ACTIVE', async () => {
