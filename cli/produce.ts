@@ -3,17 +3,23 @@ import { kinesisClient } from '../shared/aws/clients.ts';
 import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
 import { validEvent } from '../shared/events/validateEvent.ts';
 import { uuidv7 } from '../shared/ids/uuidv7.ts';
+import { DEFAULT_AGGREGATED_RECORD_BYTES, withAggregation } from '../shared/kinesis/aggregatingProducer.ts';
+import { DEFAULT_PUT_RECORDS_LIMITS } from '../shared/kinesis/limits.ts';
 import { createProducer } from '../shared/kinesis/producer.ts';
 import { sampleEvent } from './sampleEvents.ts';
 import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';
 
-const USAGE = `usage: npm run produce -- --count M [--rate N] [--type T] [--url URL | --stream NAME] [--batch B] [--token T]
+const USAGE = `usage: npm run produce -- --count M [--rate N] [--type T] [--url URL | --stream NAME] [--batch B] [--token T] [--aggregate]
   --count M      events to send (default 1000)
   --rate N       events per second (default 0: as fast as possible)
   --type T       event type (default: a realistic mix)
   --url URL      send through the HTTP API (POST URL/events; token from --token or $KP_TOKEN)
   --stream NAME  write straight to the stream with the producer
   --batch B      events per request or PutRecords pack (default 500)
+  --aggregate    write straight to the stream (as --stream), packing the events of one partition
+                 key into KPL-format aggregated records (every consumer unpacks them)
+  --aggregate-bytes N  largest aggregated record, data and partition key (default ${DEFAULT_AGGREGATED_RECORD_BYTES},
+                 the KPL's; at most ${DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes})
   --concurrency C  requests in flight at most (default 4): with --rate, a slow answer does not
                  hold the next request back, so the rate holds while answers take up to C sends' time
 Without --url or --stream, sends to the local pipeline started by npm start.`;
@@ -28,6 +34,8 @@ const { values } = parseArgs({
     token: { type: 'string' },
     batch: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
+    aggregate: { type: 'boolean', default: false },
+    'aggregate-bytes': { type: 'string', default: String(DEFAULT_AGGREGATED_RECORD_BYTES) },
     help: { type: 'boolean' },
   },
 });
@@ -43,9 +51,23 @@ if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive inte
 if (!Number.isFinite(rate) || rate < 0) fail('--rate must be a number >= 0');
 if (!Number.isInteger(batchSize) || batchSize < 1) fail('--batch must be a positive integer');
 if (!Number.isInteger(concurrency) || concurrency < 1) fail('--concurrency must be a positive integer');
+const aggregateBytes = Number(values['aggregate-bytes']);
+if (
+  !Number.isInteger(aggregateBytes) ||
+  aggregateBytes < 1 ||
+  aggregateBytes > DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes
+) {
+  fail(`--aggregate-bytes must be an integer from 1 to ${DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes}`);
+}
+if (values.aggregate && values.url) {
+  fail(
+    '--aggregate packs records written straight to the stream; POST /events aggregates when the stage sets ingestAggregateRecordBytes (serverless.yml params)',
+  );
+}
 
+const direct = values.stream !== undefined || values.aggregate;
 const local = values.url || values.stream ? undefined : useLocalEndpointsUnlessConfigured();
-const url = values.url ?? (values.stream ? undefined : local?.httpApi);
+const url = values.url ?? (direct ? undefined : local?.httpApi);
 const stream = values.stream ?? local?.streamName;
 const token = values.token ?? process.env.KP_TOKEN ?? local?.token;
 if (!url && !stream) fail(`nowhere to send: pass --url or --stream, or run npm start first\n${USAGE}`);
@@ -73,7 +95,8 @@ function viaHttp(endpoint: string, bearer: string): Send {
 }
 
 function viaStream(streamName: string): Send {
-  const producer = createProducer({ client: kinesisClient(), streamName });
+  const putRecords = createProducer({ client: kinesisClient(), streamName });
+  const producer = values.aggregate ? withAggregation(putRecords, { maxRecordBytes: aggregateBytes }) : putRecords;
   return async (events) => {
     const context = { receivedAt: new Date().toISOString(), ingestRequestId: `cli-${uuidv7()}` };
     const outgoing = events.map((e, i) => toOutgoingRecord(i, validEvent(e), context).outgoing);

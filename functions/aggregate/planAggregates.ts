@@ -1,16 +1,15 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { aggregateKey, paddedSequence, windowStart } from '../../shared/aggregates/aggregateItem.ts';
-import { requireValidRecord } from '../../shared/consumers/decodeRecord.ts';
-import { kinesisMetadata } from '../../shared/consumers/kinesisMetadata.ts';
+import { aggregateKey, eventWatermark, windowStart } from '../../shared/aggregates/aggregateItem.ts';
+import { type StreamEvent, streamEvents } from '../../shared/consumers/streamEvents.ts';
 import { InvalidRecordError } from '../../shared/errors.ts';
-import type { PipelineRecord } from '../../shared/events/eventSchema.ts';
+import type { StreamEventRecord } from '../../shared/events/eventSchema.ts';
 
-/** One record's share of an aggregate: what folding needs, and where the record sits in its shard. */
+/** One event's share of an aggregate: what folding needs, and where the event sits in its shard. */
 export interface Contribution {
   shardId: string;
-  /** As Lambda reports it: the batch-item-failure identifier. */
+  /** Its Kinesis record's, as Lambda reports it: the batch-item-failure identifier. */
   sequenceNumber: string;
-  /** `paddedSequence(sequenceNumber)`: compared with the item's watermark for the shard as text. */
+  /** `eventWatermark` of the event: compared with the item's watermark for the shard as text. */
   sequence: string;
   /** Event time, epoch ms. */
   timeMs: number;
@@ -31,7 +30,10 @@ export interface AggregateGroup {
 export interface AggregatePlan {
   /** In order of first appearance in the batch. */
   groups: AggregateGroup[];
-  /** Records that cannot be aggregated, by sequence number; they are in no group. */
+  /**
+   * Records holding an event that cannot be aggregated, by sequence number, with the first such
+   * event's reason; those events are in no group (the record's other events are).
+   */
   invalid: Map<string, InvalidRecordError>;
 }
 
@@ -42,10 +44,11 @@ const DYNAMODB_NUMBER_MIN = 1e-130;
 const DYNAMODB_PARTITION_KEY_MAX_BYTES = 2048;
 
 /**
- * Decodes a batch and groups it by item: each valid record contributes to two items of the window
+ * Decodes a batch into its events (`streamEvents`: a KPL-aggregated record holds many) and groups
+ * them by item: each valid event contributes to two items of the window
  * holding its event `time` (its `type`, and its `type` + `source`), so a late event simply lands in
- * its own, older window. Invalid records (not a pipeline record, a `value` or key DynamoDB cannot
- * store) are set aside with the reason and never reach an aggregate.
+ * its own, older window. Invalid events (not an event, a `value` or key DynamoDB cannot store) are
+ * set aside with the reason and never reach an aggregate.
  *
  * Pure: no I/O, no clock. The table is written once per group, not once per record.
  *
@@ -56,14 +59,14 @@ const DYNAMODB_PARTITION_KEY_MAX_BYTES = 2048;
 export function planAggregates(records: readonly KinesisStreamRecord[]): AggregatePlan {
   const groups = new Map<string, AggregateGroup>();
   const invalid = new Map<string, InvalidRecordError>();
-  for (const record of records) {
+  for (const item of records.flatMap(streamEvents)) {
     let contribution: Contribution;
-    let event: PipelineRecord;
+    let event: StreamEventRecord;
     try {
-      ({ contribution, event } = toContribution(record));
+      ({ contribution, event } = toContribution(item));
     } catch (error) {
       if (!(error instanceof InvalidRecordError)) throw error;
-      invalid.set(record.kinesis.sequenceNumber, error);
+      if (!invalid.has(error.sequenceNumber)) invalid.set(error.sequenceNumber, error);
       continue;
     }
     const window = windowStart(contribution.timeMs);
@@ -81,10 +84,12 @@ export function planAggregates(records: readonly KinesisStreamRecord[]): Aggrega
   return { groups: [...groups.values()], invalid };
 }
 
-function toContribution(record: KinesisStreamRecord): { contribution: Contribution; event: PipelineRecord } {
-  const { shardId, sequenceNumber } = kinesisMetadata(record);
-  const event = requireValidRecord(record);
-  const reject = (reason: string) => new InvalidRecordError(`cannot aggregate: ${reason}`, sequenceNumber);
+function toContribution(item: StreamEvent): { contribution: Contribution; event: StreamEventRecord } {
+  const { shardId, sequenceNumber } = item.position;
+  if (!item.ok) throw new InvalidRecordError(`${where(item)}${item.reason}`, sequenceNumber);
+  const { event } = item;
+  const reject = (reason: string) =>
+    new InvalidRecordError(`${where(item)}cannot aggregate: ${reason}`, sequenceNumber);
   const timeMs = Date.parse(event.time);
   if (Number.isNaN(timeMs)) throw reject(`time "${event.time}" is not a representable instant`);
   if (event.value !== undefined && !isDynamoDbNumber(event.value)) {
@@ -94,10 +99,14 @@ function toContribution(record: KinesisStreamRecord): { contribution: Contributi
   if (Buffer.byteLength(longestKey, 'utf8') > DYNAMODB_PARTITION_KEY_MAX_BYTES) {
     throw reject(`key ${longestKey.slice(0, 64)}… is longer than DynamoDB's 2048-byte partition key limit`);
   }
-  const contribution: Contribution = { shardId, sequenceNumber, sequence: paddedSequence(sequenceNumber), timeMs };
+  const contribution: Contribution = { shardId, sequenceNumber, sequence: eventWatermark(item.position), timeMs };
   if (event.value !== undefined) contribution.value = event.value;
   return { contribution, event };
 }
+
+/** Names the user record inside an aggregated record, for the error. */
+const where = (item: StreamEvent) =>
+  item.position.subSequenceNumber === undefined ? '' : `user record ${item.position.subSequenceNumber}: `;
 
 function isDynamoDbNumber(value: number): boolean {
   const magnitude = Math.abs(value);

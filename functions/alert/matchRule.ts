@@ -1,4 +1,4 @@
-import type { PipelineRecord } from '../../shared/events/eventSchema.ts';
+import type { StreamEventRecord } from '../../shared/events/eventSchema.ts';
 import type { AlertRule, RulePredicate, StringCondition, ValueCondition } from './rules/ruleSchema.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { AlertRule, RulePredicate, StringCondition, ValueCondition } from '
  * @example
  * matchesPredicate(record, { type: 'error', source: { prefix: 'checkout-' } });
  */
-export function matchesPredicate(record: PipelineRecord, predicate: RulePredicate): boolean {
+export function matchesPredicate(record: StreamEventRecord, predicate: RulePredicate): boolean {
   return (
     matchesString(record.type, predicate.type) &&
     matchesString(record.source, predicate.source) &&
@@ -25,7 +25,7 @@ export function matchesPredicate(record: PipelineRecord, predicate: RulePredicat
  * @example
  * groupOf(record, rule); // 'checkout'
  */
-export function groupOf(record: PipelineRecord, rule: AlertRule): string | undefined {
+export function groupOf(record: StreamEventRecord, rule: AlertRule): string | undefined {
   return rule.groupBy === 'source' ? record.source : record.subject;
 }
 

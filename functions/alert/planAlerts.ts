@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { alertKey, type RecentMatch } from '../../shared/alerts/alertItem.ts';
-import { requireValidRecord } from '../../shared/consumers/decodeRecord.ts';
+import { streamEvents } from '../../shared/consumers/streamEvents.ts';
 import { InvalidRecordError } from '../../shared/errors.ts';
 import { groupOf, matchesPredicate } from './matchRule.ts';
 import type { AlertRule } from './rules/ruleSchema.ts';
@@ -18,7 +18,10 @@ export interface GroupMatches {
 
 export interface AlertPlan {
   groups: GroupMatches[];
-  /** Records that are not valid pipeline records, by sequence number: reported failed, never evaluated. */
+  /**
+   * Records holding an event that is not valid, by sequence number, with the first such event's
+   * reason: reported failed; that event is never evaluated (the record's valid events are).
+   */
   invalid: Map<string, InvalidRecordError>;
   /** (record, rule) pairs that matched. */
   matched: number;
@@ -36,7 +39,8 @@ const matchTime = (event: { time: string; receivedAt: string }) =>
   Math.min(Date.parse(event.time), Date.parse(event.receivedAt) + MAX_CLOCK_SKEW_MS);
 
 /**
- * Decodes a batch and evaluates every rule's predicate on every valid record, pre-aggregated per
+ * Decodes a batch into its events (`streamEvents`: a KPL-aggregated record holds many) and
+ * evaluates every rule's predicate on every valid event, pre-aggregated per
  * (rule, group) so the batch costs one read and at most one write per touched alert item. Pure: no
  * I/O, same input same plan.
  *
@@ -48,16 +52,15 @@ export function planAlerts(records: readonly KinesisStreamRecord[], rules: reado
   const groups = new Map<string, GroupMatches>();
   const invalid = new Map<string, InvalidRecordError>();
   let matched = 0;
-  for (const record of records) {
-    const sequenceNumber = record.kinesis.sequenceNumber;
-    let event: ReturnType<typeof requireValidRecord>;
-    try {
-      event = requireValidRecord(record);
-    } catch (error) {
-      if (!(error instanceof InvalidRecordError)) throw error;
-      invalid.set(sequenceNumber, error);
+  for (const item of records.flatMap(streamEvents)) {
+    const { sequenceNumber, subSequenceNumber } = item.position;
+    if (!item.ok) {
+      const where = subSequenceNumber === undefined ? '' : `user record ${subSequenceNumber}: `;
+      if (!invalid.has(sequenceNumber))
+        invalid.set(sequenceNumber, new InvalidRecordError(`${where}${item.reason}`, sequenceNumber));
       continue;
     }
+    const { event } = item;
     const match = { id: event.id, t: matchTime(event) };
     for (const rule of rules) {
       const group = groupOf(event, rule);

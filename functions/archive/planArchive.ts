@@ -1,25 +1,33 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { decodeRecord } from '../../shared/consumers/decodeRecord.ts';
 import { kinesisMetadata } from '../../shared/consumers/kinesisMetadata.ts';
-import type { PipelineRecord } from '../../shared/events/eventSchema.ts';
+import { type EventPosition, streamEvents } from '../../shared/consumers/streamEvents.ts';
+import type { StreamEventRecord } from '../../shared/events/eventSchema.ts';
 import { type ArchivePrefix, archiveKey, sameStartPrefix } from './archiveKey.ts';
 
 /** The Kinesis metadata kept on every archived line. */
 export interface ArchivedKinesis {
   shardId: string;
   sequenceNumber: string;
+  /** The event's index in a KPL-aggregated record; absent for a plain record. */
+  subSequenceNumber?: number;
+  /** The event's own partition key (a user record's, inside an aggregated record). */
   partitionKey: string;
+  /** A user record's explicit hash key, when its producer set one. */
+  explicitHashKey?: string;
   /** RFC 3339, UTC, millisecond precision. */
   approximateArrivalTimestamp: string;
 }
 
-/** A line under `events/`: the record as ingest wrote it. */
+/** A line under `events/`: the event as the consumers read it (derived fields filled in). */
 export interface ArchivedEventLine {
   kinesis: ArchivedKinesis;
-  event: PipelineRecord;
+  event: StreamEventRecord;
 }
 
-/** A line under `errors/`: the record's bytes as they were on the stream (base64), and why it was not valid. */
+/**
+ * A line under `errors/`: why it was not valid, and its bytes as they were on the stream (base64):
+ * the record's, or a user record's inside an aggregated record.
+ */
 export interface ArchivedErrorLine {
   kinesis: ArchivedKinesis;
   reason: string;
@@ -37,8 +45,9 @@ export interface ArchiveObject {
 }
 
 /**
- * Splits a batch (records of one shard, in order) into at most two objects, valid records under
- * `events/` and invalid ones under `errors/`, both named after the whole batch (first record's shard,
+ * Splits a batch (records of one shard, in order) into at most two objects, valid events under
+ * `events/` and invalid ones under `errors/` (a KPL-aggregated record gives a line per user record,
+ * see `streamEvents`), both named after the whole batch (first record's shard,
  * arrival hour and sequence number, last record's sequence number). Deterministic: the same batch
  * gives the same keys and the same bytes, so a redelivery overwrites rather than duplicates.
  *
@@ -62,14 +71,14 @@ export function planArchive(records: readonly KinesisStreamRecord[]): ArchiveObj
     errors: objectFor('errors', batch),
   } satisfies Record<ArchivePrefix, ArchiveObject>;
   for (const record of records) {
-    const { shardId, sequenceNumber, partitionKey, arrivalMs } = kinesisMetadata(record);
-    const kinesis = { shardId, sequenceNumber, partitionKey, approximateArrivalTimestamp: isoTime(arrivalMs) };
-    const decoded = decodeRecord(record);
-    const [target, line]: [ArchiveObject, ArchivedEventLine | ArchivedErrorLine] = decoded.ok
-      ? [objects.events, { kinesis, event: decoded.record }]
-      : [objects.errors, { kinesis, reason: decoded.reason, data: record.kinesis.data }];
-    target.lines.push(JSON.stringify(line));
-    target.sequenceNumbers.push(sequenceNumber);
+    for (const item of streamEvents(record)) {
+      const kinesis = archivedKinesis(item.position);
+      const [target, line]: [ArchiveObject, ArchivedEventLine | ArchivedErrorLine] = item.ok
+        ? [objects.events, { kinesis, event: item.event }]
+        : [objects.errors, { kinesis, reason: item.reason, data: item.data }];
+      target.lines.push(JSON.stringify(line));
+      if (target.sequenceNumbers.at(-1) !== kinesis.sequenceNumber) target.sequenceNumbers.push(kinesis.sequenceNumber);
+    }
   }
   return [objects.events, objects.errors].filter((object) => object.lines.length > 0);
 }
@@ -87,4 +96,14 @@ export function ndjson(lines: readonly string[]): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-const isoTime = (epochMs: number) => new Date(epochMs).toISOString();
+function archivedKinesis(position: EventPosition): ArchivedKinesis {
+  const { shardId, sequenceNumber, subSequenceNumber, partitionKey, explicitHashKey, arrivalMs } = position;
+  return {
+    shardId,
+    sequenceNumber,
+    ...(subSequenceNumber === undefined ? {} : { subSequenceNumber }),
+    partitionKey,
+    ...(explicitHashKey === undefined ? {} : { explicitHashKey }),
+    approximateArrivalTimestamp: new Date(arrivalMs).toISOString(),
+  };
+}

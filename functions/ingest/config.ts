@@ -14,6 +14,11 @@ export const ingestConfigSchema = z.object({
   MAX_RECORD_BYTES: positiveInt(DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes),
   MAX_REQUEST_BYTES: positiveInt(DEFAULT_PUT_RECORDS_LIMITS.maxRequestBytes),
   PUT_CONCURRENCY: positiveInt(4),
+  /**
+   * Pack events of one partition key into KPL-format aggregated records of at most this many bytes
+   * (data and partition key; capped at MAX_RECORD_BYTES). 0: off, one Kinesis record per event.
+   */
+  AGGREGATE_RECORD_BYTES: z.coerce.number().int().min(0).default(0),
   /** Time kept back from the Lambda timeout to answer after the last retry. */
   DEADLINE_RESERVE_MS: positiveInt(1_000),
   /** How long an Idempotency-Key remembers its response. */

@@ -2,7 +2,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { dynamoDbClient, kinesisClient } from '../../shared/aws/clients.ts';
 import { errorResponse } from '../../shared/http/errorResponse.ts';
-import { createProducer } from '../../shared/kinesis/producer.ts';
+import { withAggregation } from '../../shared/kinesis/aggregatingProducer.ts';
+import { createProducer, type Producer } from '../../shared/kinesis/producer.ts';
 import { withMiddleware } from '../../shared/observability/middleware.ts';
 import { readIngestConfig } from './config.ts';
 import { idempotentResponder } from './idempotentIngest.ts';
@@ -10,13 +11,20 @@ import { type PostEventsRequest, postEvents } from './postEvents.ts';
 
 const config = readIngestConfig();
 
+const putRecords: Producer = createProducer({
+  client: kinesisClient(),
+  streamName: config.STREAM_NAME,
+  limits: { maxRecordBytes: config.MAX_RECORD_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES },
+  concurrency: config.PUT_CONCURRENCY,
+});
+
 const deps = {
-  producer: createProducer({
-    client: kinesisClient(),
-    streamName: config.STREAM_NAME,
-    limits: { maxRecordBytes: config.MAX_RECORD_BYTES, maxRequestBytes: config.MAX_REQUEST_BYTES },
-    concurrency: config.PUT_CONCURRENCY,
-  }),
+  producer:
+    config.AGGREGATE_RECORD_BYTES > 0
+      ? withAggregation(putRecords, {
+          maxRecordBytes: Math.min(config.AGGREGATE_RECORD_BYTES, config.MAX_RECORD_BYTES),
+        })
+      : putRecords,
   limits: { maxBodyBytes: config.MAX_BODY_BYTES, maxEvents: config.MAX_EVENTS },
   idempotency: idempotentResponder(
     new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamoDbClient() }),

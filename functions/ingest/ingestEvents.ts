@@ -25,6 +25,8 @@ export interface EventResult {
   id: string | null;
   status: EventStatus;
   sequenceNumber?: string;
+  /** Its place inside the KPL-aggregated record it went in (ingest aggregation on); else absent. */
+  subSequenceNumber?: number;
   shardId?: string;
   code?: string;
   error?: string;
@@ -94,7 +96,12 @@ function idOf(item: ParsedItem): string | null {
 function resultFields(outcome: PutOutcome): Partial<EventResult> {
   switch (outcome.status) {
     case 'accepted':
-      return { status: 'accepted', sequenceNumber: outcome.sequenceNumber, shardId: outcome.shardId };
+      return {
+        status: 'accepted',
+        sequenceNumber: outcome.sequenceNumber,
+        ...(outcome.subSequenceNumber === undefined ? {} : { subSequenceNumber: outcome.subSequenceNumber }),
+        shardId: outcome.shardId,
+      };
     case 'rejected':
       return { status: 'rejected', code: outcome.code, error: outcome.error };
     case 'failed':

@@ -46,7 +46,7 @@ export const MAX_RESPONSE_BYTES = 6_000_000;
  * The response to a POST /events whose body was read. Per-event results echo each event's `id` and
  * the reason for a refusal; when that would pass MAX_RESPONSE_BYTES (thousands of refused events
  * with long ids or many schema issues each), they are left out, and `message` says so: `index`,
- * `status`, `code`, `retryable`, `maybeWritten`, `sequenceNumber` and `shardId` always remain.
+ * `status`, `code`, `retryable`, `maybeWritten`, `sequenceNumber`, `subSequenceNumber` and `shardId` always remain.
  */
 export function ingestResponse(requestId: string, results: EventResult[], summary = summarize(results)): HttpResponse {
   const statusCode = ingestStatus(summary);

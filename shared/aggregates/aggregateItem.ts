@@ -39,8 +39,9 @@ export interface AggregateItem {
   firstEventTime: string;
   lastEventTime: string;
   /**
-   * Exactly-once bookkeeping: per shard, the highest sequence number already counted, left-padded
-   * with zeros to SEQUENCE_WIDTH digits so string order is numeric order.
+   * Exactly-once bookkeeping: per shard, the position of the last event counted (`eventWatermark`):
+   * its sequence number left-padded with zeros to SEQUENCE_WIDTH digits so string order is numeric
+   * order, then, for a user record of a KPL-aggregated record, `:` and its sub-sequence number.
    */
   shards: Record<string, string>;
   /** Incremented on every write; the optimistic lock of read-modify-write. */
@@ -56,6 +57,22 @@ export const SEQUENCE_WIDTH = 130;
 
 /** A sequence number padded so that comparing two padded strings compares the numbers. */
 export const paddedSequence = (sequenceNumber: string): string => sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
+
+/** Sub-sequence numbers are indexes in an aggregated record (at most 10 MiB of records). */
+const SUB_SEQUENCE_WIDTH = 10;
+
+/**
+ * An event's place in its shard as text that sorts in stream order: the padded sequence number,
+ * then `:<padded sub-sequence number>` for a user record of an aggregated record. A Kinesis record
+ * is either plain or aggregated, so a plain record's position never meets its own sub-positions.
+ *
+ * @example
+ * eventWatermark({ sequenceNumber: '49', subSequenceNumber: 2 }) > eventWatermark({ sequenceNumber: '49', subSequenceNumber: 1 }); // true
+ */
+export const eventWatermark = (position: { sequenceNumber: string; subSequenceNumber?: number }): string =>
+  position.subSequenceNumber === undefined
+    ? paddedSequence(position.sequenceNumber)
+    : `${paddedSequence(position.sequenceNumber)}:${String(position.subSequenceNumber).padStart(SUB_SEQUENCE_WIDTH, '0')}`;
 
 /**
  * The partition key of a scope.

@@ -36,3 +36,23 @@ export const pipelineRecordSchema = producerEventSchema.extend({
 });
 
 export type PipelineRecord = z.infer<typeof pipelineRecordSchema>;
+
+/**
+ * What every consumer reads from the stream: a record as ingest writes it, or any producer event
+ * another producer wrote straight to the stream (the SDK, the Kinesis Agent, an IoT rule, the KPL),
+ * which `streamEvents` completes: `receivedAt` and `ingestRequestId` may be present and are then
+ * checked; absent, ingest never saw the event.
+ */
+export const streamRecordSchema = producerEventSchema.extend({
+  receivedAt: rfc3339.optional(),
+  ingestRequestId: z.string().min(1).optional(),
+});
+
+/**
+ * An event as consumers handle it: `specversion`, `id`, `time` and `receivedAt` always present
+ * (derived when the producer left them out, see shared/consumers/streamEvents.ts);
+ * `ingestRequestId` only on events that came through POST /events or the produce CLI.
+ */
+export type StreamEventRecord = z.infer<typeof completedStreamRecordSchema>;
+
+const completedStreamRecordSchema = pipelineRecordSchema.extend({ ingestRequestId: z.string().min(1).optional() });

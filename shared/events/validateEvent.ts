@@ -59,5 +59,8 @@ const timePattern = rfc3339.def.pattern;
 const isRfc3339 = (value: string): boolean =>
   timePattern ? timePattern.test(value) : rfc3339.safeParse(value).success;
 
+/** True for a string the schema takes as a time (RFC 3339 with an offset). */
+export const isEventTime = (value: unknown): value is string => typeof value === 'string' && isRfc3339(value);
+
 const isText = (value: unknown, maxLength: number): boolean =>
   typeof value === 'string' && value.length >= 1 && value.length <= maxLength;

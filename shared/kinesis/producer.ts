@@ -11,7 +11,14 @@ export interface PutRecordsSender {
 }
 
 export type PutOutcome =
-  | { index: number; status: 'accepted'; sequenceNumber: string; shardId: string }
+  | {
+      index: number;
+      status: 'accepted';
+      sequenceNumber: string;
+      shardId: string;
+      /** Its place inside a KPL-aggregated record (see aggregatingProducer.ts), when it went in one. */
+      subSequenceNumber?: number;
+    }
   | { index: number; status: 'rejected'; code: RejectedRecord['code']; error: string }
   | {
       index: number;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AggregateDependencies, aggregateBatch } from '../../functions/aggregate/aggregateBatch.ts';
 import type { AggregateTableClient } from '../../functions/aggregate/aggregateTable.ts';
 import type { AggregateItem } from '../../shared/aggregates/aggregateItem.ts';
+import { encodeAggregated } from '../../shared/kinesis/kplAggregation.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 import { aKinesisBatch, aPipelineRecordBytes, sequence } from '../helpers/kinesisEvents.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
@@ -151,6 +152,51 @@ describe('aggregateBatch', () => {
     expect(metric('AggregatedEvents')).toBe(2);
     expect(metric('AggregateDuplicatesSkipped')).toBe(1);
     expect(metric('AggregateWrites')).toBe(1);
+  });
+
+  it('counts each user record of a KPL-aggregated record once when a failure brings the whole record back', async () => {
+    let failing = true;
+    const table = fakeTable({ failPut: (item) => (failing && item.pk === 'T#view' ? new Error('boom') : undefined) });
+    const user = (type: string, value: number) => ({
+      partitionKey: 'web',
+      data: aPipelineRecordBytes({ type, source: 'web', time: TIME, value }),
+    });
+    const event = aKinesisBatch([
+      { data: encodeAggregated([user('click', 1), user('view', 2), user('click', 3)]) },
+      anEventOf('view', 'app', 4),
+      anEventOf('click', 'app', 5),
+    ]);
+    const first = await aggregateBatch(event, context, deps(table.client));
+    // The failure names the Kinesis record, the unit Lambda checkpoints.
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: sequence(1) }, { itemIdentifier: sequence(2) }]);
+    expect(table.get('T#click')).toMatchObject({ count: 3, sum: 9 });
+    failing = false;
+    expect(await aggregateBatch(from(event, 1), context, deps(table.client))).toEqual({ batchItemFailures: [] });
+    expect(await aggregateBatch(from(event, 1), context, deps(table.client))).toEqual({ batchItemFailures: [] });
+    expect(table.get('T#click')).toMatchObject({ count: 3, sum: 9, version: 1 });
+    expect(table.get('T#view')).toMatchObject({ count: 2, sum: 6, version: 1 });
+    expect(table.get('TS#click#web')).toMatchObject({ count: 2, sum: 4, version: 1 });
+  });
+
+  it('counts events written straight to the stream without the ingest fields, once per record', async () => {
+    const table = fakeTable();
+    const bare = { data: JSON.stringify({ type: 'click', source: 'kiosk', time: TIME, value: 5 }) };
+    const event = aKinesisBatch([bare, bare]);
+    expect(await aggregateBatch(event, context, deps(table.client))).toEqual({ batchItemFailures: [] });
+    expect(await aggregateBatch(from(event, 2), context, deps(table.client))).toEqual({ batchItemFailures: [] });
+    expect(table.get('T#click')).toMatchObject({ count: 2, sum: 10 });
+  });
+
+  it('reports an aggregated record whose digest does not match, and counts the records around it', async () => {
+    const table = fakeTable();
+    const corrupt = Buffer.from(
+      encodeAggregated([{ partitionKey: 'web', data: aPipelineRecordBytes({ time: TIME }) }]),
+    );
+    corrupt[corrupt.length - 1] = (corrupt.at(-1) as number) ^ 1;
+    const event = aKinesisBatch([anEventOf('click', 'web', 1), { data: corrupt }, anEventOf('click', 'web', 2)]);
+    const response = await aggregateBatch(event, context, deps(table.client));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: sequence(2) }]);
+    expect(table.get('T#click')).toMatchObject({ count: 2, sum: 3 });
   });
 
   it('fails the whole invoke when no record could be applied, so Lambda retries and bisects it', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldAggregate } from '../../functions/aggregate/foldAggregate.ts';
 import type { AggregateGroup, Contribution } from '../../functions/aggregate/planAggregates.ts';
-import { paddedSequence } from '../../shared/aggregates/aggregateItem.ts';
+import { eventWatermark, paddedSequence } from '../../shared/aggregates/aggregateItem.ts';
 import { sequence } from '../helpers/kinesisEvents.ts';
 
 const SHARD = 'shardId-000000000000';
@@ -104,6 +104,26 @@ describe('foldAggregate', () => {
     const { folded, item } = foldAggregate(stored, typeGroup([long]), options);
     expect(folded).toEqual([long]);
     expect(item?.shards[SHARD]).toBe(paddedSequence('100'));
+  });
+
+  it('orders the user records of an aggregated record by sub-sequence number, between their neighbours', () => {
+    const user = (n: number, sub: number) => ({
+      ...contribution(n, 1, 1),
+      sequence: eventWatermark({ sequenceNumber: sequence(n), subSequenceNumber: sub }),
+    });
+    const stored = foldAggregate(undefined, typeGroup([contribution(1, 1, 1), user(2, 0), user(2, 1)]), options).item;
+    const { folded, skipped, item } = foldAggregate(
+      stored,
+      typeGroup([user(2, 0), user(2, 1), user(2, 2), user(2, 10), contribution(3, 1, 1)]),
+      options,
+    );
+    expect(skipped.map((c) => c.sequence)).toEqual([user(2, 0).sequence, user(2, 1).sequence]);
+    expect(folded.map((c) => c.sequence)).toEqual([
+      user(2, 2).sequence,
+      user(2, 10).sequence,
+      contribution(3, 1).sequence,
+    ]);
+    expect(item?.count).toBe(6);
   });
 
   it('dates hour and TTL of a late event item from its own window, not from now', () => {

@@ -68,7 +68,7 @@ describe('planAlerts', () => {
     const error = (id: string, source: string) => ({ data: aPipelineRecordBytes({ id, type: 'error', source }) });
     const event = aKinesisBatch([
       error('a', 'shop'),
-      { data: '{"type":"error","source":"shop"}' },
+      { data: '{"type":"error","subject":"shop"}' },
       error('b', 'shop'),
       error('c', 'blog'),
       { data: aPipelineRecordBytes({ id: 'd', type: 'purchase', value: 900, subject: 'user-3' }) },

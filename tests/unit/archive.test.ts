@@ -78,7 +78,7 @@ describe('planArchive', () => {
     const lines = (errors?.lines ?? []).map((text) => JSON.parse(text));
     expect(lines.map((line) => Buffer.from(line.data, 'base64'))).toEqual([notJson, notAnEvent]);
     expect(lines[0].reason).toMatch(/^not UTF-8 JSON/);
-    expect(lines[1].reason).toMatch(/^not a valid pipeline record: .*source/);
+    expect(lines[1].reason).toMatch(/^not a valid event: .*source/);
     expect(lines[1].kinesis.sequenceNumber).toBe(sequence(4));
   });
 

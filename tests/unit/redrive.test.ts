@@ -8,7 +8,7 @@ import { parseTime } from '../../cli/redrive/times.ts';
 import { hourPrefixes } from '../../cli/replay/archivedEvents.ts';
 import { replayBatches } from '../../cli/replay/replayBatches.ts';
 import type { ArchivedEventLine } from '../../functions/archive/planArchive.ts';
-import { decodeRecord } from '../../shared/consumers/decodeRecord.ts';
+import { streamEvents } from '../../shared/consumers/streamEvents.ts';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/kinesis-pipeline-local-events';
 
@@ -174,7 +174,7 @@ describe('replay', () => {
       invokeIdentityArn: 'arn:role',
       kinesis: { partitionKey: 'pk-a', approximateArrivalTimestamp: 1767323045.678 },
     });
-    const decoded = decodeRecord(record);
-    expect(decoded.ok && decoded.record.id).toBe('a');
+    const [decoded] = streamEvents(record);
+    expect(decoded?.ok && decoded.event.id).toBe('a');
   });
 });
