@@ -54,6 +54,13 @@ export interface Workload {
   eventsPerRequest: number;
   /** Shards of the on-demand stream: its initial 4 MB/s / 4,000 records/s capacity is 4 shards. */
   shards: number;
+  /**
+   * Events per Kinesis record: 1 (the default) when each event is its own record; with the
+   * producer's KPL aggregation (shared/kinesis/aggregatingProducer.ts), the mean number of events
+   * packed into one record. What records drive follows it: the stream's 1 KB rounding, the
+   * consumers' batches (counted in records) and so their invokes.
+   */
+  eventsPerRecord?: number;
 }
 
 export const DEFAULT_WORKLOAD: Workload = {
@@ -73,7 +80,10 @@ export const CONFIGURATION = {
   alert: { memoryMb: 512, batchSize: 100, batchWindowSeconds: 1 },
 } as const;
 
-/** Duration of one invoke as a line: `fixedMs + perRecordMs * records`. */
+/**
+ * Duration of one invoke as a line: `fixedMs + perRecordMs * records`, records being events (as
+ * measured, one event a record; the model applies it per event when records are aggregated).
+ */
 export interface DurationLine {
   fixedMs: number;
   perRecordMs: number;
@@ -118,15 +128,47 @@ export interface CostLine {
 
 const GB = 1024 ** 3;
 
+/** Lambda's synchronous invoke payload limit (6 MB, counted as 6 MiB: local/eventSourceMapping/event.ts). */
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * Bytes of a Lambda Kinesis event record besides its base64 data: ARNs, eventID, sequence number,
+ * partition key (593 for a shard of a stream named like ours, counted by the local mapping's
+ * `toShardRecord`).
+ */
+const LAMBDA_RECORD_METADATA_BYTES = 600;
+/**
+ * KPL framing of an aggregated record (shared/kinesis/kplAggregation.ts): the magic (4 bytes), the
+ * MD5 digest (16) and the partition key table (about 10), then per user record its tags, lengths
+ * and key index (8 bytes for data of 128 bytes to 16 KB).
+ */
+const KPL_RECORD_FRAMING_BYTES = 30;
+const KPL_USER_RECORD_FRAMING_BYTES = 8;
+
+/**
+ * Bytes of one Kinesis record holding `eventsPerRecord` events of `eventBytes`: the event itself
+ * when 1, else an aggregated record of that many (a mean: the 1 KB rounding is of the mean record).
+ */
+export function recordBytesOf(eventBytes: number, eventsPerRecord = 1): number {
+  if (eventsPerRecord <= 1) return eventBytes;
+  return KPL_RECORD_FRAMING_BYTES + eventsPerRecord * (eventBytes + KPL_USER_RECORD_FRAMING_BYTES);
+}
+
 /**
  * Lambda's batching: an invoke gets `batchSize` records, or what a shard collects in the window,
- * whichever is smaller (the 6 MB payload limit does not bind at these sizes).
+ * whichever is smaller, and no more than fit the 6 MB payload when `recordBytes` is given (base64
+ * data and each record's metadata; it binds only for large, aggregated records).
  */
 export function recordsPerInvoke(
-  eventsPerSecondPerShard: number,
+  recordsPerSecondPerShard: number,
   consumer: { batchSize: number; batchWindowSeconds: number },
+  recordBytes?: number,
 ): number {
-  return Math.max(1, Math.min(consumer.batchSize, eventsPerSecondPerShard * Math.max(consumer.batchWindowSeconds, 1)));
+  const byBatching = Math.min(consumer.batchSize, recordsPerSecondPerShard * Math.max(consumer.batchWindowSeconds, 1));
+  const byPayload =
+    recordBytes === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.floor(MAX_INVOKE_PAYLOAD_BYTES / (4 * Math.ceil(recordBytes / 3) + LAMBDA_RECORD_METADATA_BYTES));
+  return Math.max(1, Math.min(byBatching, byPayload));
 }
 
 /**
@@ -140,9 +182,13 @@ export function costModel(workload: Workload, measured: Measurements): CostLine[
   const seconds = workload.days * 86_400;
   const hours = workload.days * 24;
   const events = workload.eventsPerSecond * seconds;
-  const billedKb = Math.ceil(workload.eventBytes / 1024);
-  const streamGb = (events * billedKb * 1024) / GB;
-  const perShard = workload.eventsPerSecond / workload.shards;
+  const eventsPerRecord = workload.eventsPerRecord ?? 1;
+  const aggregated = eventsPerRecord !== 1;
+  const records = events / eventsPerRecord;
+  const recordBytes = recordBytesOf(workload.eventBytes, eventsPerRecord);
+  const billedKb = Math.ceil(recordBytes / 1024);
+  const streamGb = (records * billedKb * 1024) / GB;
+  const recordsPerShard = workload.eventsPerSecond / workload.shards / eventsPerRecord;
   const lines: CostLine[] = [];
   const add = (component: string, item: string, quantity: string, monthlyUsd: number) =>
     lines.push({ component, item, quantity, monthlyUsd });
@@ -152,7 +198,9 @@ export function costModel(workload: Workload, measured: Measurements): CostLine[
   add('Kinesis (on-demand)', 'stream hours', `${hours} h`, hours * k.streamHour);
   add(
     'Kinesis (on-demand)',
-    'data in (records rounded up to 1 KB)',
+    aggregated
+      ? `data in (records rounded up to 1 KB; ${eventsPerRecord.toFixed(1)} events, ~${(recordBytes / 1024).toFixed(1)} KB a record)`
+      : 'data in (records rounded up to 1 KB)',
     `${streamGb.toFixed(0)} GB`,
     streamGb * k.ingestPerGb,
   );
@@ -170,28 +218,41 @@ export function costModel(workload: Workload, measured: Measurements): CostLine[
     consumerShardHours * k.efoConsumerShardHour,
   );
 
-  const lambda = (name: string, invokes: number, records: number, line: DurationLine, memoryMb: number) => {
-    const ms = line.fixedMs + line.perRecordMs * records;
+  /** `perInvoke`: events an invoke handles; `records`, when aggregated, the Kinesis records holding them. */
+  const lambda = (
+    name: string,
+    invokes: number,
+    perInvoke: number,
+    line: DurationLine,
+    memoryMb: number,
+    records?: number,
+  ) => {
+    const ms = line.fixedMs + line.perRecordMs * perInvoke;
     const gbSeconds = (invokes * ms * memoryMb) / 1024 / 1000;
+    const size =
+      records === undefined ? perInvoke.toFixed(0) : `${records.toFixed(0)} records (${perInvoke.toFixed(0)} events)`;
     add(
       'Lambda',
-      `${name}: ${records.toFixed(0)} per invoke, ~${ms.toFixed(0)} ms at ${memoryMb} MB`,
+      `${name}: ${size} per invoke, ~${ms.toFixed(0)} ms at ${memoryMb} MB`,
       `${millions(invokes)} invokes, ${(gbSeconds / 1e6).toFixed(2)} M GB-s`,
       (invokes / 1e6) * PRICES.lambda.perMillionRequests + gbSeconds * PRICES.lambda.perGbSecond,
     );
   };
   const requests = events / workload.eventsPerRequest;
   lambda('ingest', requests, workload.eventsPerRequest, measured.ingest, CONFIGURATION.ingest.memoryMb);
+  // Batches are counted in Kinesis records; an invoke's duration grows with the events in them.
   const invokesOf = (consumer: { batchSize: number; batchWindowSeconds: number }) => {
-    const records = recordsPerInvoke(perShard, consumer);
-    return { records, invokes: events / records };
+    const perInvoke = recordsPerInvoke(recordsPerShard, consumer, aggregated ? recordBytes : undefined);
+    return { records: perInvoke, events: perInvoke * eventsPerRecord, invokes: records / perInvoke };
   };
+  const consumerLambda = (name: string, batches: ReturnType<typeof invokesOf>, line: DurationLine, memoryMb: number) =>
+    lambda(name, batches.invokes, batches.events, line, memoryMb, aggregated ? batches.records : undefined);
   const archive = invokesOf(CONFIGURATION.archive);
   const aggregate = invokesOf(CONFIGURATION.aggregate);
   const alert = invokesOf(CONFIGURATION.alert);
-  lambda('archive', archive.invokes, archive.records, measured.archive, CONFIGURATION.archive.memoryMb);
-  lambda('aggregate', aggregate.invokes, aggregate.records, measured.aggregate, CONFIGURATION.aggregate.memoryMb);
-  lambda('alert', alert.invokes, alert.records, measured.alert, CONFIGURATION.alert.memoryMb);
+  consumerLambda('archive', archive, measured.archive, CONFIGURATION.archive.memoryMb);
+  consumerLambda('aggregate', aggregate, measured.aggregate, CONFIGURATION.aggregate.memoryMb);
+  consumerLambda('alert', alert, measured.alert, CONFIGURATION.alert.memoryMb);
 
   const d = PRICES.dynamoDbOnDemand;
   const aggregateWrites = aggregate.invokes * measured.aggregateWritesPerBatch;
@@ -264,7 +325,10 @@ export function costTable(lines: readonly CostLine[]): string {
 export const describeWorkload = (w: Workload) =>
   `${w.eventsPerSecond.toLocaleString('en-US')} events/s of ${w.eventBytes} bytes for ${w.days} days ` +
   `(${((w.eventsPerSecond * w.days * 86_400) / 1e9).toFixed(2)} billion events), ${w.eventsPerRequest} events per ` +
-  `HTTP request, an on-demand stream at ${w.shards} shards`;
+  `HTTP request, an on-demand stream at ${w.shards} shards` +
+  ((w.eventsPerRecord ?? 1) === 1
+    ? ''
+    : `, ${(w.eventsPerRecord ?? 1).toFixed(1)} events per Kinesis record (KPL aggregation)`);
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`Workload: ${describeWorkload(DEFAULT_WORKLOAD)}.`);

@@ -3,11 +3,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildLocalTemplate } from '../local/app/buildTemplate.ts';
+import { aggregationSection, benchAggregation } from './aggregationBench.ts';
 import { BENCH_POLL_INTERVAL_MS, type BenchPipeline, portsOf, startBenchPipeline } from './benchPipeline.ts';
 import {
   CONFIGURATION,
   costModel,
   costTable,
+  DEFAULT_MEASUREMENTS,
   DEFAULT_WORKLOAD,
   type DurationLine,
   describeWorkload,
@@ -26,15 +28,19 @@ import { benchThroughput, CONSUMERS, type ConsumerFigures, type ThroughputResult
  * `npm run bench`: every benchmark, each against a baseline measured in the same run, results
  * printed and written to BENCHMARKS.md. First the local Kinesis engine alone against kinesis-local,
  * then `npm start` in child processes (memory under a full stream; `npm run produce`; the highest
- * sustained rate), then the in-process local pipeline (`start()` of local/runtime.ts): latency,
- * ingest, producer CPU, HTTP against raw PutRecords, the cost model.
+ * sustained rate), then KPL aggregation off and on (bench/aggregationBench.ts: the engine in this
+ * process), then the in-process local pipeline (`start()` of local/runtime.ts): latency, ingest,
+ * producer CPU, HTTP against raw PutRecords, the cost model (the aggregation section, which prices
+ * with the cost model, is printed after it).
  *
- * Flags, for trials: `--scale <factor>` multiplies every record and event count (default 1: the
- * issue's figures, about 15 minutes on 2 cores); `--steps 1000,2000` sets the offered rates of the
- * sustained-rate steps; `--only engine,memory,produce,steps,storage,pipeline` runs some sections and
- * prints them without rewriting BENCHMARKS.md.
+ * Flags, for trials: `--scale <factor>` multiplies every record and event count, and the aggregation
+ * section's seconds per shard-limit run (default 1: the issue's figures, about 15 minutes on 2 cores);
+ * `--steps 1000,2000` sets the offered rates of the sustained-rate steps;
+ * `--only engine,memory,produce,steps,storage,aggregation,pipeline` runs some sections and prints them
+ * without rewriting BENCHMARKS.md (without `pipeline`, the aggregation section prices with the cost
+ * model's assumptions rather than this run's measurements).
  */
-const SECTIONS = ['engine', 'memory', 'produce', 'steps', 'storage', 'pipeline'] as const;
+const SECTIONS = ['engine', 'memory', 'produce', 'steps', 'storage', 'aggregation', 'pipeline'] as const;
 const { values: flags } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, steps: { type: 'string' }, only: { type: 'string' } },
 });
@@ -96,8 +102,22 @@ const engineSections = await runEngineBenchmarks({
   stepSeconds: STEP.stepSeconds,
   progress,
 });
+// Before the pipeline starts: its CPU figures want a quiet process.
+const aggregation = only.has('aggregation')
+  ? await benchAggregation({ events: scaled(20_000, 2_000), rateSeconds: scaled(10, 3), progress })
+  : undefined;
 if (!only.has('pipeline')) {
-  const partial = engineSections.join('\n');
+  const partial = [
+    ...engineSections,
+    ...(aggregation
+      ? [
+          aggregationSection(aggregation, {
+            measured: DEFAULT_MEASUREMENTS,
+            from: "the model's assumed durations and sink figures (no pipeline run: `--only` without `pipeline`)",
+          }),
+        ]
+      : []),
+  ].join('\n');
   console.log(`${partial}\n(--only ${[...only].join(',')}: BENCHMARKS.md left as it was)`);
   process.exit(0);
 }
@@ -355,7 +375,12 @@ the authorizer (its result is cached 60 s per token), SNS (a few notifications),
 machine, not from Lambda; treat the Lambda lines as an order of magnitude. The archive's storage line
 is one month's data kept a month; it grows each month until the lifecycle expires it (365 days,
 STANDARD_IA after 30).
-`;
+${
+  aggregation
+    ? `
+${aggregationSection(aggregation, { measured, from: "this run's measured durations and sink figures (the cost model above)" })}`
+    : ''
+}`;
   if (only.size === SECTIONS.length) await writeFile('BENCHMARKS.md', `${report}\n${await handMeasured()}`);
   console.log(report);
   if (only.size !== SECTIONS.length) console.log(`(--only ${[...only].join(',')}: BENCHMARKS.md left as it was)`);

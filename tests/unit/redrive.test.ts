@@ -177,4 +177,28 @@ describe('replay', () => {
     const [decoded] = streamEvents(record);
     expect(decoded?.ok && decoded.event.id).toBe('a');
   });
+
+  it('puts the archived user records of an aggregated record back into one aggregated record, in sub-sequence order', () => {
+    const user = (sequenceNumber: string, sub: number, id: string): ArchivedEventLine => {
+      const archived = line('shardId-000000000000', sequenceNumber, id);
+      return { ...archived, kinesis: { ...archived.kinesis, subSequenceNumber: sub } };
+    };
+    // Sub-sequence 1 was not a valid event (archived under errors/), so it is not replayed.
+    const lines = [
+      user('50', 2, 'c'),
+      line('shardId-000000000000', '40', 'plain'),
+      user('50', 0, 'a'),
+      user('50', 0, 'a'),
+    ];
+    const [shard] = replayBatches(lines, { streamArn: STREAM_ARN, region: 'us-east-1', roleArn: 'arn:role' }, 10);
+    const records = shard?.events.flatMap((event) => event.Records) ?? [];
+    expect(records.map((r) => r.kinesis.sequenceNumber)).toEqual(['40', '50']);
+    expect(records[1]?.kinesis.partitionKey).toBe('pk-a');
+    const events = streamEvents(records[1] as (typeof records)[number]);
+    expect(events.map((e) => [e.position.subSequenceNumber, e.position.partitionKey, e.ok && e.event.id])).toEqual([
+      [0, 'pk-a', 'a'],
+      [1, 'pk-c', 'c'],
+    ]);
+    expect(streamEvents(records[0] as (typeof records)[number]).map((e) => e.ok && e.event.id)).toEqual(['plain']);
+  });
 });
