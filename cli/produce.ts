@@ -16,6 +16,7 @@ const USAGE = `usage: npm run produce -- --count M [--rate N] [--type T] [--url 
   --url URL      send through the HTTP API (POST URL/events; token from --token or $KP_TOKEN)
   --stream NAME  write straight to the stream with the producer
   --batch B      events per request or PutRecords pack (default 500)
+  --users U      distinct subjects (partition keys) of the sample events (default 500)
   --aggregate    write straight to the stream (as --stream), packing the events of one partition
                  key into KPL-format aggregated records (every consumer unpacks them)
   --aggregate-bytes N  largest aggregated record, data and partition key (default ${DEFAULT_AGGREGATED_RECORD_BYTES},
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     token: { type: 'string' },
     batch: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
+    users: { type: 'string', default: '500' },
     aggregate: { type: 'boolean', default: false },
     'aggregate-bytes': { type: 'string', default: String(DEFAULT_AGGREGATED_RECORD_BYTES) },
     help: { type: 'boolean' },
@@ -51,6 +53,8 @@ if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive inte
 if (!Number.isFinite(rate) || rate < 0) fail('--rate must be a number >= 0');
 if (!Number.isInteger(batchSize) || batchSize < 1) fail('--batch must be a positive integer');
 if (!Number.isInteger(concurrency) || concurrency < 1) fail('--concurrency must be a positive integer');
+const users = Number(values.users);
+if (!Number.isInteger(users) || users < 1) fail('--users must be a positive integer');
 const aggregateBytes = Number(values['aggregate-bytes']);
 if (
   !Number.isInteger(aggregateBytes) ||
@@ -127,7 +131,7 @@ let answered = 0;
 for (let sent = 0; sent < count; ) {
   const size = Math.min(perSend, count - sent);
   while (inFlight.size >= concurrency) await Promise.race(inFlight);
-  const events = Array.from({ length: size }, () => sampleEvent({ type: values.type }));
+  const events = Array.from({ length: size }, () => sampleEvent({ type: values.type, users }));
   const sending: Promise<void> = send(events).then(
     (result) => {
       total.accepted += result.accepted;

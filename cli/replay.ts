@@ -111,7 +111,9 @@ try {
       console.log(`  ${outcome.shardId}  delivered ${outcome.delivered}  invocations ${outcome.invocations}${stop}`);
     }
     const delivered = outcomes.reduce((sum, outcome) => sum + outcome.delivered, 0);
-    console.log(`replayed ${delivered} of ${lines.length} events`);
+    const records = shards.reduce((sum, shard) => sum + shard.records, 0);
+    // A KPL record holds many events: the count is of Kinesis records, as invocations carry them.
+    console.log(`replayed ${delivered} of ${records} records (${lines.length} archived events)`);
     if (outcomes.some((outcome) => outcome.stopped)) process.exitCode = 1;
   }
 } catch (error) {

@@ -4,7 +4,7 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 import type { AggregateTableClient } from './aggregateTable.ts';
-import { planAggregates } from './planAggregates.ts';
+import { type Contribution, planAggregates } from './planAggregates.ts';
 import { type WriteOutcome, writeAggregates } from './writeAggregates.ts';
 
 export interface AggregateDependencies {
@@ -69,27 +69,30 @@ export async function aggregateBatch(
 }
 
 /**
- * AggregatedEvents: records newly counted into at least one item. AggregateDuplicatesSkipped:
- * records every item of which had already counted them (redeliveries) and none failed.
+ * AggregatedEvents: events newly counted into at least one item. AggregateDuplicatesSkipped: events
+ * every item of which had already counted them (redeliveries) and whose record did not fail. An
+ * event is its shard and `sequence` (sequence and sub-sequence number), so the user records of a
+ * KPL record count one each.
  */
 function recordAggregateMetrics(
   outcomes: readonly WriteOutcome[],
   invalidRecords: number,
   failures: ReadonlyMap<string, Error>,
 ): void {
+  const eventOf = (c: Contribution) => `${c.shardId}\n${c.sequence}`;
   const folded = new Set<string>();
-  const skipped = new Set<string>();
+  const skipped = new Map<string, Contribution>();
   let writes = 0;
   let conflicts = 0;
   for (const outcome of outcomes) {
     conflicts += outcome.conflicts;
     if (outcome.status === 'failed') continue;
     if (outcome.status === 'written') writes += 1;
-    for (const { sequenceNumber } of outcome.folded) folded.add(sequenceNumber);
-    for (const { sequenceNumber } of outcome.skipped) skipped.add(sequenceNumber);
+    for (const contribution of outcome.folded) folded.add(eventOf(contribution));
+    for (const contribution of outcome.skipped) skipped.set(eventOf(contribution), contribution);
   }
   const duplicates = [...skipped].filter(
-    (sequenceNumber) => !folded.has(sequenceNumber) && !failures.has(sequenceNumber),
+    ([event, contribution]) => !folded.has(event) && !failures.has(contribution.sequenceNumber),
   );
   metrics.addMetric('AggregatedEvents', MetricUnit.Count, folded.size);
   metrics.addMetric('AggregateWrites', MetricUnit.Count, writes);

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { InvalidRecordError } from '../errors.ts';
 import { type StreamEventRecord, streamRecordSchema } from '../events/eventSchema.ts';
 import { isEventTime, validateEvent } from '../events/validateEvent.ts';
+import { jsonShapeProblem } from '../http/jsonShape.ts';
 import { deaggregate } from '../kinesis/kplAggregation.ts';
 import { kinesisMetadata } from './kinesisMetadata.ts';
 
@@ -46,14 +48,24 @@ const MAX_ID_LENGTH = 128;
  * `type` and `source`, the POST /events schema) written straight to the stream. What such an event
  * leaves out is derived from its place in the stream, the same on every delivery, so the sinks stay
  * exact: `id` from the position (`positionId`), `time` and `receivedAt` from the record's
- * ApproximateArrivalTimestamp, `specversion` 1.0. Never throws for bad data; throws
- * InvalidRecordError only for a record whose eventID Lambda would never send (see kinesisMetadata).
+ * ApproximateArrivalTimestamp, `specversion` 1.0. The JSON shapes ingest refuses (a `__proto__`
+ * key, a number beyond a double, nesting past 64 levels) are refused here too. Never throws: a
+ * record whose eventID Lambda would never send (see kinesisMetadata) is one invalid event.
  *
  * @example
  * for (const item of streamEvents(record)) if (item.ok) item.event.type; // 'page_view'
  */
 export function streamEvents(record: KinesisStreamRecord): StreamEvent[] {
-  const { shardId, sequenceNumber, partitionKey, arrivalMs } = kinesisMetadata(record);
+  let metadata: ReturnType<typeof kinesisMetadata>;
+  try {
+    metadata = kinesisMetadata(record);
+  } catch (error) {
+    if (!(error instanceof InvalidRecordError)) throw error;
+    const { sequenceNumber, partitionKey, approximateArrivalTimestamp, data } = record.kinesis;
+    const position = { shardId: '', sequenceNumber, partitionKey, arrivalMs: approximateArrivalTimestamp * 1000 };
+    return [{ ok: false, position, reason: error.message, data }];
+  }
+  const { shardId, sequenceNumber, partitionKey, arrivalMs } = metadata;
   const bytes = Buffer.from(record.kinesis.data, 'base64');
   const unpacked = deaggregate(bytes);
   const recordPosition: EventPosition = { shardId, sequenceNumber, partitionKey, arrivalMs };
@@ -110,6 +122,8 @@ function readEvent(bytes: Uint8Array, position: EventPosition, base64?: string):
 
 /** Why `value` is not an event a consumer can take, or undefined. */
 function eventProblem(value: unknown): string | undefined {
+  const shape = jsonShapeProblem(value);
+  if (shape !== undefined) return shape;
   if (validateEvent(value).ok) {
     const { receivedAt, ingestRequestId } = value as Record<string, unknown>;
     if (

@@ -57,10 +57,6 @@ function packByPartitionKey(
   let nextIndex = records.reduce((highest, record) => Math.max(highest, record.index), -1) + 1;
   const byKey = new Map<string, OutgoingRecord[]>();
   for (const record of records) {
-    if (record.explicitHashKey !== undefined) {
-      outgoing.push(record);
-      continue;
-    }
     const group = byKey.get(record.partitionKey);
     if (group) group.push(record);
     else byKey.set(record.partitionKey, [record]);
@@ -82,6 +78,12 @@ function packByPartitionKey(
       members = [];
     };
     for (const record of group) {
+      if (record.explicitHashKey !== undefined) {
+        // Its own route: it goes as it is, in its place in the key's order.
+        close();
+        outgoing.push(record);
+        continue;
+      }
       const user = { partitionKey, data: record.data };
       if (builder.count > 0 && builder.sizeWith(user) > maxDataBytes) close();
       if (builder.sizeWith(user) > maxDataBytes) {

@@ -235,7 +235,7 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
 
     const run = await runCli('replay', ['--consumer', 'aggregate', ...range, '--batch-size', '25'], cliEnv);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toContain(`replayed ${POSTED} of ${POSTED} events`);
+    expect(run.stdout).toContain(`replayed ${POSTED} of ${POSTED} records (${POSTED} archived events)`);
     expect(await aggregates()).toEqual(before);
 
     const again = await runCli('replay', ['--consumer', 'aggregate', ...range], cliEnv);

@@ -163,6 +163,13 @@ beforeAll(async () => {
   };
   await putKpl([0, 1, 2, 3, 4]);
   killedAfter = expected.length;
+  // Killed once the consumers are at work on the KPL records: the aggregate consumer has applied
+  // some, and the archive (1 s batching window) has most likely not written them yet.
+  await pollUntil(async () => ((await countedKplEvents()) > 0 ? true : undefined), {
+    what: 'the first KPL events aggregated',
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
   await runtime.kill();
   runtime = await start(false);
   await putKpl([5, 6, 7, 8, 9]);
@@ -172,6 +179,16 @@ afterAll(async () => {
   const stopped = runtime ? await Promise.race([runtime.stop(), sleep(15_000)]) : undefined;
   if (stopped === undefined) killSpawnedRuntimes();
 });
+
+/** Events of source `kpl-app` (inside the KPL records) counted in the aggregates so far. */
+async function countedKplEvents(): Promise<number> {
+  let counted = 0;
+  for (const type of TYPES) {
+    const path = `/aggregates?${windowRange}&type=${type}&source=kpl-app&limit=1000`;
+    for (const item of await getAllPages<AggregateView>(runtime.endpoints, path)) counted += item.count;
+  }
+  return counted;
+}
 
 /** The groups of the error-burst `firing` notifications published so far, in order. */
 async function firedGroups(): Promise<string[]> {

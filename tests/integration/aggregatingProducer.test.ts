@@ -90,19 +90,33 @@ describe('withAggregation', () => {
     }
   });
 
-  it('sends an event alone in its key as a plain record, and one with an explicit hash key as it is', async () => {
+  it('sends an event alone in its key as a plain record, and one with an explicit hash key as it is, in its place', async () => {
     const stream = uniqueName('aggregated-plain');
     await createActiveStream(kinesis.client, stream, 1);
-    const records = [event(0, 'lonely'), { ...event(1, 'routed'), explicitHashKey: '1' }, event(2, 'routed')];
+    const records = [
+      event(0, 'lonely'),
+      event(1, 'routed'),
+      { ...event(2, 'routed'), explicitHashKey: '1' },
+      event(3, 'routed'),
+      event(4, 'routed'),
+    ];
     const producer = withAggregation(createProducer({ client: kinesis.client, streamName: stream }), {
       maxRecordBytes: 51_200,
     });
     const { outcomes } = await producer.put(records);
-    expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
-    expect(outcomes.some((o) => 'subSequenceNumber' in o)).toBe(false);
+    expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+    expect(outcomes.map((o) => (o.status === 'accepted' ? o.subSequenceNumber : 'x'))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      0,
+      1,
+    ]);
     const { found, kinesisRecords } = await readStream(stream);
-    expect(kinesisRecords).toBe(3);
-    expect(found.every((f) => f.sub === undefined)).toBe(true);
+    expect(kinesisRecords).toBe(4);
+    // The explicit hash key's record keeps its key's order: 1 before it, 3 and 4 after it.
+    const routed = found.filter((f) => f.partitionKey === 'routed').map((f) => Number(f.data.split(':')[0]));
+    expect(routed).toEqual([1, 2, 3, 4]);
   });
 
   it('reports every event of an aggregated record that a hot shard refused as failed, with the error', async () => {

@@ -1,6 +1,7 @@
 import { GetRecordsCommand } from '@aws-sdk/client-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEventSourceMapping, LocalStream } from '../../local/app/model.ts';
+import { encodeAggregated } from '../../shared/kinesis/kplAggregation.ts';
 import {
   aMapping,
   dataOf,
@@ -175,6 +176,35 @@ describe('FilterCriteria', () => {
       expect(names).toEqual(expected);
     },
   );
+});
+
+describe('KPL-aggregated records', () => {
+  // Lambda does not deaggregate: the function gets the Kinesis record, and filters see its data,
+  // which is not JSON (shared/docs/kinesis-lambda-semantics.md, "KPL aggregation").
+  const aggregated = encodeAggregated(
+    ['db-timeout', 'db-lock'].map((name) => ({
+      partitionKey: 'key',
+      data: Buffer.from(JSON.stringify({ type: 'error', name })),
+    })),
+  );
+
+  it('delivers an aggregated record as one record, its bytes unchanged', async () => {
+    const stream = await createTestStream(esm.harness);
+    const [sequence] = await putRecords(esm.harness, stream, [{ data: aggregated }]);
+    const fn = run(stream, functions.succeeds());
+    await until(async () => (await fn.checkpoint()) === sequence);
+    const delivered = fn.events.flatMap((event: TestEvent) => event.Records);
+    expect(delivered).toHaveLength(1);
+    expect(Buffer.from(delivered[0]?.kinesis.data ?? '', 'base64').equals(Buffer.from(aggregated))).toBe(true);
+  });
+
+  it('filters an aggregated record out on a data pattern its user records would match', async () => {
+    const stream = await createTestStream(esm.harness);
+    const [sequence] = await putRecords(esm.harness, stream, [{ data: aggregated }]);
+    const fn = run(stream, functions.succeeds({ filterPatterns: ['{"data":{"type":["error"]}}'] }));
+    await until(async () => (await fn.checkpoint()) === sequence);
+    expect(fn.events).toEqual([]);
+  });
 });
 
 describe('ParallelizationFactor', () => {

@@ -79,6 +79,12 @@ describe('streamEvents: plain records', () => {
     ['an event without a source', JSON.stringify({ type: 't' }), /^not a valid event: source: /],
     ['a receivedAt that is not a time', JSON.stringify({ type: 't', source: 's', receivedAt: 'noon' }), /receivedAt/],
     ['an empty ingestRequestId', JSON.stringify({ type: 't', source: 's', ingestRequestId: '' }), /ingestRequestId/],
+    [
+      "a __proto__ key, which would become the completed event's prototype",
+      '{"type":"t","source":"s","__proto__":{"value":"5"}}',
+      /__proto__/,
+    ],
+    ['a number beyond a double', '{"type":"t","source":"s","data":{"n":1e400}}', /beyond the range/],
   ])('refuses %s with the reason and keeps its bytes', (_name, data, reason) => {
     const record = aKinesisRecord({ sequenceNumber: sequence(1), data: data as string });
     expect(only(streamEvents(record))).toEqual({
@@ -201,6 +207,13 @@ describe('kinesisMetadata', () => {
   it('refuses an eventID that does not end in the record sequence number', () => {
     const record = { ...aKinesisRecord({ sequenceNumber: sequence(5) }), eventID: 'garbage' };
     expect(() => kinesisMetadata(record)).toThrow(InvalidRecordError);
-    expect(() => streamEvents(record)).toThrow(InvalidRecordError);
+    expect(streamEvents(record)).toEqual([
+      {
+        ok: false,
+        position: expect.objectContaining({ shardId: '' }),
+        reason: expect.stringMatching(/eventID/),
+        data: record.kinesis.data,
+      },
+    ]);
   });
 });
