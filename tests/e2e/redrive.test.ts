@@ -9,6 +9,7 @@ import { pollUntil } from '../../local/emulators.ts';
 import { writeLocalEndpoints } from '../../local/endpointsFile.ts';
 import { batchEvent, toShardRecord } from '../../local/eventSourceMapping/event.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
+import { encodeAggregated } from '../../shared/kinesis/kplAggregation.ts';
 import type { AggregateView } from '../helpers/aggregateTotals.ts';
 import {
   archivedLines,
@@ -25,9 +26,17 @@ import { runCli } from '../helpers/runCli.ts';
  * record ends in the aggregate consumer's failure bucket and stays there on redrive; a batch that
  * failed during an outage (valid payload) is redriven, moved under redriven/, and a second redrive
  * of it counts nothing twice; the aggregates, wiped, come back identical from a replay of the archive.
+ * KPL-aggregated records go through both: one in the stream (so in the archive), one in the batch
+ * redriven.
  */
 
 const POSTED = 120;
+/** Events in the one KPL-aggregated record put straight on the stream besides the posted ones. */
+const KPL_EVENTS = 20;
+/** What the archive holds: the posted events, and the KPL record's, one line each. */
+const ARCHIVED = POSTED + KPL_EVENTS;
+/** Kinesis records behind them: one per posted event, one for the KPL record. */
+const RECORDS = POSTED + 1;
 const MINUTE = 60_000;
 const POISON = Buffer.from('{"type":"half a record"');
 
@@ -86,6 +95,25 @@ beforeAll(async () => {
     new PutRecordsCommand({ StreamName: runtime.endpoints.streamName, Records: [{ Data: POISON, PartitionKey: 'p' }] }),
   );
   expect((await postEvents(runtime.endpoints, JSON.stringify(events.slice(60)))).status).toBe(200);
+  const kplEvents = Array.from({ length: KPL_EVENTS }, (_, k) => ({
+    // Half of them without an id: the consumers derive it from the record's position.
+    ...(k % 2 ? { id: `redrive-kpl-${k}` } : {}),
+    type: `rd-${k % 3}`,
+    source: 'kpl',
+    time: new Date(startedAt - (k % 5) * MINUTE).toISOString(),
+    value: 100 + k,
+  }));
+  await kinesis.send(
+    new PutRecordsCommand({
+      StreamName: runtime.endpoints.streamName,
+      Records: [
+        {
+          Data: encodeAggregated(kplEvents.map((e) => ({ partitionKey: 'kpl', data: Buffer.from(JSON.stringify(e)) }))),
+          PartitionKey: 'kpl',
+        },
+      ],
+    }),
+  );
 
   const { s3 } = clientsFor(runtime.endpoints);
   await pollUntil(
@@ -93,7 +121,7 @@ beforeAll(async () => {
       const counted = (await aggregates()).reduce((sum, item) => sum + (JSON.parse(item) as AggregateView).count, 0);
       const poisoned = (await failedRecords(s3, failedBucket())).some((record) => record.data.equals(POISON));
       const archived = (await archivedLines(s3, runtime.endpoints.buckets.ArchiveBucket ?? '', 'events/')).length;
-      return counted >= POSTED && poisoned && archived >= POSTED ? true : undefined;
+      return counted >= ARCHIVED && poisoned && archived >= ARCHIVED ? true : undefined;
     },
     {
       what: 'events aggregated and archived, the poison record in the failure bucket',
@@ -128,24 +156,32 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
   it('redrives a batch lost in an outage to the aggregate consumer only, moves it, and keeps the poison with the reason', async () => {
     // What Lambda writes when retries run out while DynamoDB is down: a valid batch, with its payload.
     const source = { streamArn: runtime.endpoints.streamArn, region: runtime.endpoints.region, roleArn: '' };
+    const outageEvent = (id: string) =>
+      Buffer.from(
+        JSON.stringify({
+          specversion: '1.0',
+          id,
+          type: 'redrive-check',
+          source: 'outage',
+          time: new Date(startedAt).toISOString(),
+          value: 10,
+          receivedAt: new Date(startedAt).toISOString(),
+          ingestRequestId: 'outage',
+        }),
+      );
+    // Five records, the first a KPL-aggregated one of three events: seven events.
     const records = Array.from({ length: 5 }, (_, i) =>
       toShardRecord(
         {
           SequenceNumber: `4900000000000000000000000000000000000000000000000000000${i}`,
           PartitionKey: `outage-${i}`,
           ApproximateArrivalTimestamp: new Date(startedAt),
-          Data: Buffer.from(
-            JSON.stringify({
-              specversion: '1.0',
-              id: `outage-${i}`,
-              type: 'redrive-check',
-              source: 'outage',
-              time: new Date(startedAt).toISOString(),
-              value: 10,
-              receivedAt: new Date(startedAt).toISOString(),
-              ingestRequestId: 'outage',
-            }),
-          ),
+          Data:
+            i === 0
+              ? encodeAggregated(
+                  ['a', 'b', 'c'].map((k) => ({ partitionKey: 'outage-0', data: outageEvent(`outage-0${k}`) })),
+                )
+              : outageEvent(`outage-${i}`),
         },
         'shardId-000000000000',
         source,
@@ -191,12 +227,12 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
     const outage = after
       .filter((item) => item.includes('"redrive-check"'))
       .map((item) => JSON.parse(item) as AggregateView);
-    expect(outage.map(({ count, sum }) => ({ count, sum }))).toEqual([{ count: 5, sum: 50 }]);
+    expect(outage.map(({ count, sum }) => ({ count, sum }))).toEqual([{ count: 7, sum: 70 }]);
     const bySource = await getAllPages<AggregateView>(
       runtime.endpoints,
       `/aggregates?type=redrive-check&source=outage&${windowRange}`,
     );
-    expect(bySource.map(({ count, sum }) => ({ count, sum }))).toEqual([{ count: 5, sum: 50 }]);
+    expect(bySource.map(({ count, sum }) => ({ count, sum }))).toEqual([{ count: 7, sum: 70 }]);
     expect(after.filter((item) => !item.includes('"redrive-check"'))).toEqual(before);
     // Delivered to the aggregate consumer only.
     expect(await getAllPages(runtime.endpoints, '/alerts')).toEqual(alertsBefore);
@@ -230,12 +266,12 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
     const range = ['--from', new Date(startedAt - MINUTE).toISOString(), '--to', new Date(Date.now()).toISOString()];
     const dryRun = await runCli('replay', ['--consumer', 'aggregate', ...range, '--dry-run'], cliEnv);
     expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(dryRun.stdout).toContain(`${POSTED} archived events arrived`);
+    expect(dryRun.stdout).toContain(`${ARCHIVED} archived events arrived`);
     expect(await aggregates()).toEqual([]);
 
     const run = await runCli('replay', ['--consumer', 'aggregate', ...range, '--batch-size', '25'], cliEnv);
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    expect(run.stdout).toContain(`replayed ${POSTED} of ${POSTED} records (${POSTED} archived events)`);
+    expect(run.stdout).toContain(`replayed ${RECORDS} of ${RECORDS} records (${ARCHIVED} archived events)`);
     expect(await aggregates()).toEqual(before);
 
     const again = await runCli('replay', ['--consumer', 'aggregate', ...range], cliEnv);
@@ -283,7 +319,7 @@ describe('npm run redrive and npm run replay against the local pipeline', () => 
     const rebuild = await runCli('replay', ['--consumer', 'aggregate', ...windows, '--rebuild'], cliEnv);
     expect(rebuild.code, `${rebuild.stdout}\n${rebuild.stderr}`).toBe(0);
     expect(rebuild.stdout).toMatch(/deleted \d+ aggregate items of those windows/);
-    expect(rebuild.stdout).toContain(`${POSTED} archived events in the windows`);
+    expect(rebuild.stdout).toContain(`${ARCHIVED} archived events in the windows`);
     expect(await aggregates()).toEqual(before);
 
     const again = await runCli('replay', ['--consumer', 'aggregate', ...windows, '--rebuild'], cliEnv);
