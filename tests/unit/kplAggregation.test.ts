@@ -11,6 +11,7 @@ import {
   type UserRecord,
 } from '../../shared/kinesis/kplAggregation.ts';
 import { MIB } from '../../shared/kinesis/limits.ts';
+import { seededRandom } from '../helpers/faultProxy.ts';
 
 // aws-kinesis-agg (awslabs/kinesis-aggregation) is an encoder and decoder we did not write. Its
 // bundled index.d.ts imports 'aws-sdk' v2 types, so it is loaded untyped and given the shape of
@@ -82,18 +83,6 @@ const bodyOf = (data: Uint8Array): Uint8Array => data.slice(KPL_MAGIC.length, da
 function recordsOf(result: Deaggregation): UserRecord[] {
   if (result.kind !== 'aggregated') throw new Error(`expected an aggregated record, got ${JSON.stringify(result)}`);
   return result.records;
-}
-
-/** A deterministic PRNG (mulberry32), so a failing random case can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('deaggregate, records made by aws-kinesis-agg', () => {
