@@ -46,16 +46,34 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
     await runtime?.stop();
   });
 
-  /** A page that records the Content-Security-Policy violations and script errors it reports. */
-  async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
+  /**
+   * A page that records every problem a user would see in the browser's console or network panel:
+   * console errors (Content-Security-Policy violations, "Failed to load resource", a missing
+   * favicon), uncaught script errors, requests that failed and responses of 400 or more. `expected`
+   * names the URLs whose failure the test itself provokes (a refused token's API calls).
+   */
+  async function openPage(
+    url: string,
+    expected: (url: string) => boolean = () => false,
+  ): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
+    // Without the fragment: a page's own URL carries the token until the client removes it.
+    const shown = (address: string) => address.replace(/#.*/, '');
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(message.text());
+      if (message.type() === 'error' && !expected(message.location().url)) {
+        problems.push(`console: ${message.text()} (${shown(message.location().url)})`);
       }
     });
-    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => {
+      if (!expected(request.url())) problems.push(`failed: ${shown(request.url())} (${request.failure()?.errorText})`);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !expected(response.url())) {
+        problems.push(`HTTP ${response.status()}: ${shown(response.url())}`);
+      }
+    });
     await page.goto(url);
     return { page, problems };
   }
@@ -90,6 +108,17 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
     const { page, problems } = await openPage(`${runtime.endpoints.httpApi}/#token=${runtime.endpoints.token}`);
     expect(page.url()).not.toContain('token=');
     expect(await page.evaluate<string[]>('Object.keys(localStorage)')).toContain('kinesis-pipeline.token');
+    // The page names its own icon, and the icon loads under the page's CSP: the browser has no
+    // reason to ask for /favicon.ico (a 404, logged as a console error).
+    const icon = await page.evaluate<string>(`new Promise((resolve) => {
+      const link = document.querySelector('link[rel~="icon"]');
+      if (!link) return resolve('no icon declared');
+      const image = new Image();
+      image.onload = () => resolve(image.naturalWidth > 0 ? 'loaded' : 'empty');
+      image.onerror = () => resolve('refused or broken');
+      image.src = link.href;
+    })`);
+    expect(icon).toBe('loaded');
 
     // The page refreshes every 5 s; the consumers need a moment to see the records.
     const canvas = page.locator('#events-chart');
@@ -103,6 +132,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
     );
     expect([...drawn.types].sort()).toEqual([...TYPES].sort());
     expect(drawn.total).toBe(events.length);
+    // Each type in a colour of its own.
+    const colours = JSON.parse((await canvas.getAttribute('data-colours')) ?? '{}') as Record<string, string>;
+    expect(Object.keys(colours).sort()).toEqual([...TYPES].sort());
+    expect(new Set(Object.values(colours)).size).toBe(TYPES.length);
     const box = await canvas.boundingBox();
     expect(box?.width).toBeGreaterThan(300);
     expect(box?.height).toBeGreaterThan(100);
@@ -147,11 +180,20 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium', () => {
   });
 
   it('forgets a refused token and asks for another', async () => {
-    const { page, problems } = await openPage(`${runtime.endpoints.httpApi}/#token=kp_not-a-real-token`);
+    // The bad token's API calls answer 401, and the browser logs each: those are expected, and
+    // only those, until the real token is pasted.
+    let refusing = true;
+    const { page, problems } = await openPage(
+      `${runtime.endpoints.httpApi}/#token=kp_not-a-real-token`,
+      (url) => refusing && /\/(aggregates|alerts)\?/.test(url),
+    );
     const form = page.locator('#token-form');
     await form.waitFor({ state: 'visible', timeout: 20_000 });
     await expect(page.locator('#token-message').textContent()).resolves.toMatch(/refused the token/);
     expect(await page.evaluate<string | null>("localStorage.getItem('kinesis-pipeline.token')")).toBeNull();
+    // Both refused calls (aggregates and alerts, made together) have answered.
+    await page.waitForLoadState('networkidle');
+    refusing = false;
 
     // Pasting the real token shows the dashboard.
     await page.fill('#token-input', runtime.endpoints.token);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { sampleEvent, seededRandom } from '../../cli/sampleEvents.ts';
 import type { TokenStorage } from '../../functions/dashboard/client/browser.ts';
+import { PALETTE, typeColours } from '../../functions/dashboard/client/colours.ts';
 import { eventsSeries, lastWindows } from '../../functions/dashboard/client/series.ts';
 import { tokenInFragment, tokenKeeper } from '../../functions/dashboard/client/token.ts';
 
@@ -38,6 +40,49 @@ describe('eventsSeries', () => {
 
   it('is empty without rows', () => {
     expect(eventsSeries([], windows)).toEqual({ windows, datasets: [], totals: [], total: 0 });
+  });
+});
+
+describe('typeColours', () => {
+  // The types `npm run produce` sends, as it picks them, plus the one issue 11 saw share a colour.
+  const random = seededRandom(11);
+  const sampleTypes = [...new Set(Array.from({ length: 2000 }, () => String(sampleEvent({ random }).type)))].sort();
+  const distinct = (colours: Map<string, string>) => new Set(colours.values()).size;
+
+  it('has a palette of twelve different colours', () => {
+    expect(PALETTE).toHaveLength(12);
+    expect(new Set(PALETTE).size).toBe(12);
+  });
+
+  it('gives the sample types and search a colour each, none shared', () => {
+    expect(sampleTypes).toEqual(['click', 'error', 'order_placed', 'page_view']);
+    const colours = typeColours([...sampleTypes, 'search']);
+    expect([...colours.keys()].sort()).toEqual([...sampleTypes, 'search'].sort());
+    expect(distinct(colours)).toBe(colours.size);
+    for (const colour of colours.values()) expect(PALETTE).toContain(colour);
+    expect(colours.get('order_placed')).not.toBe(colours.get('search'));
+  });
+
+  it('depends only on the set of types, not on their order or repeats', () => {
+    const types = [...sampleTypes, 'search', 'purchase'];
+    const colours = typeColours(types);
+    expect(typeColours([...types].reverse())).toEqual(colours);
+    expect(typeColours([...types, ...types])).toEqual(colours);
+    expect(typeColours(types)).toEqual(colours);
+  });
+
+  it('moves a type whose colour is taken to a free one: twelve types take the whole palette', () => {
+    // Only 8 different places in the palette among these names' hashes.
+    const twelve = Array.from({ length: 12 }, (_, i) => `type_${i}`);
+    const colours = typeColours(twelve);
+    expect(new Set(colours.values())).toEqual(new Set(PALETTE));
+  });
+
+  it('goes past the palette without repeating a colour', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `type_${String(i).padStart(2, '0')}`);
+    const colours = typeColours(many);
+    expect(colours.size).toBe(40);
+    expect(distinct(colours)).toBe(40);
   });
 });
 

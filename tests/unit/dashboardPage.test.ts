@@ -40,6 +40,7 @@ describe('the dashboard page', () => {
     expect(csp.get('script-src')).toEqual([hashOf(script)]);
     expect(csp.get('style-src')).toEqual([hashOf(styleBlock ?? '')]);
     expect(csp.get('connect-src')).toEqual(["'self'"]);
+    expect(csp.get('img-src')).toEqual(["'self'", 'data:']);
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     expect(String(page.headers?.['content-security-policy'])).not.toMatch(/unsafe|\*|https?:/);
   });
@@ -51,6 +52,16 @@ describe('the dashboard page', () => {
     for (const id of ['events-chart', 'totals', 'alerts', 'token-form', 'token-input', 'status']) {
       expect(body).toContain(`id="${id}"`);
     }
+  });
+
+  it('names an inline SVG icon, so the browser never asks for /favicon.ico', () => {
+    const { body } = dashboardPage('');
+    const icons = [...body.matchAll(/<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,([^"]*)">/g)];
+    expect(icons).toHaveLength(1);
+    expect(body.match(/<link\b/g)).toHaveLength(1);
+    const svg = decodeURIComponent(icons[0]?.[1] ?? '');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 32 32">[\s\S]*<\/svg>$/);
+    expect(svg).not.toMatch(/<script|\bon\w+=|href=/i);
   });
 
   it('refuses a script that could end its inline element early', () => {

@@ -1,25 +1,18 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import type { PageElement } from './browser.ts';
+import { typeColours } from './colours.ts';
 import type { EventsSeries } from './series.ts';
 
 // Only what a stacked bar chart with legend and tooltips needs: keeps the bundle small.
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569'];
-
-/** A colour per type that stays the same across refreshes, whatever other types come and go. */
-function colourOf(type: string): string {
-  let hash = 0;
-  for (const char of type) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  return PALETTE[hash % PALETTE.length] ?? '#475569';
-}
-
 const minuteLabel = (window: string): string =>
   new Date(window).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
- * Events per minute as stacked bars, one dataset per type. After each draw the canvas carries
- * `data-types` (the drawn types, JSON) and `data-total`, which the end-to-end test reads.
+ * Events per minute as stacked bars, one dataset per type, each in its own colour (typeColours).
+ * After each draw the canvas carries `data-types` (the drawn types, JSON), `data-colours` (type to
+ * colour, JSON) and `data-total`, which the end-to-end test reads.
  *
  * @example
  * const chart = eventsChart(byId('events-chart'));
@@ -43,14 +36,16 @@ export function eventsChart(canvas: PageElement) {
   });
   return {
     show(series: EventsSeries): void {
+      const colours = typeColours(series.datasets.map(({ type }) => type));
       chart.data.labels = series.windows.map(minuteLabel);
       chart.data.datasets = series.datasets.map(({ type, counts }) => ({
         label: type,
         data: counts,
-        backgroundColor: colourOf(type),
+        backgroundColor: colours.get(type) as string,
       }));
       chart.update();
       canvas.dataset.types = JSON.stringify(series.datasets.map(({ type }) => type));
+      canvas.dataset.colours = JSON.stringify(Object.fromEntries(colours));
       canvas.dataset.total = String(series.total);
     },
   };
