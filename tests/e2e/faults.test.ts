@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../local/emulators/servers.ts';
 import { pollUntil, readPublished } from '../../local/emulators.ts';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
-import { type AggregateView, foldWindows, totalsBy } from '../helpers/aggregateTotals.ts';
+import { type AggregateView, foldWindows, type Totals, totalsBy } from '../helpers/aggregateTotals.ts';
 import { errorBurstEvents, type PostedEvent } from '../helpers/events.ts';
 import {
   dynamoDbCallFailures,
@@ -303,18 +303,51 @@ async function countedEvents(endpoints: LocalEndpoints): Promise<number> {
 }
 
 const accepted = () => posted.filter((event) => outcomes.get(event.id)?.status === 'accepted');
-/** Events reported failed that the API said may have been written, and were (see the stream test). */
-const maybeWrittenInStream = new Set<string>();
-/** What the consumers must see: the accepted events and those. */
-const written = () =>
-  posted.filter((event) => outcomes.get(event.id)?.status === 'accepted' || maybeWrittenInStream.has(event.id));
+
+/** The stream as the last runtime serves it: every record, and the sequence numbers of each event id. */
+interface StreamState {
+  records: Awaited<ReturnType<typeof readAllRecords>>;
+  inStream: Map<string, string[]>;
+  /** Events reported failed that the API said may have been written (`maybeWritten`), and were. */
+  maybeWrittenInStream: Set<string>;
+}
+
+let streamStateOnce: Promise<StreamState> | undefined;
+
+/**
+ * Read once, after the setup, by whichever check needs it first: every check computes what it
+ * depends on from here, so none relies on another check having run (or passed) before it.
+ */
+function streamState(): Promise<StreamState> {
+  streamStateOnce ??= (async () => {
+    const { kinesis } = clientsFor(runtime.endpoints);
+    const records = await readAllRecords(kinesis, runtime.endpoints.streamName);
+    kinesis.destroy();
+    const inStream = new Map<string, string[]>();
+    for (const record of records) {
+      const id = idOf(Buffer.from(record.Data ?? new Uint8Array()));
+      if (id) inStream.set(id, [...(inStream.get(id) ?? []), record.SequenceNumber as string]);
+    }
+    const maybeWrittenInStream = new Set(
+      [...outcomes].filter(([id, o]) => o.status === 'failed' && o.maybeWritten && inStream.has(id)).map(([id]) => id),
+    );
+    return { records, inStream, maybeWrittenInStream };
+  })();
+  return streamStateOnce;
+}
+
+/** What the consumers must see: the accepted events, and the failed ones that were written anyway. */
+async function written(): Promise<PostedEvent[]> {
+  const { maybeWrittenInStream } = await streamState();
+  return posted.filter((event) => outcomes.get(event.id)?.status === 'accepted' || maybeWrittenInStream.has(event.id));
+}
 
 const alertTopicName = () => (runtime.endpoints.topics.AlertTopic ?? '').split(':').at(-1) ?? '';
 
 /** The sources the error-burst rule must fire on: 5 accepted errors within 60 s of event time. */
-function expectedBurstSources(): string[] {
+async function expectedBurstSources(): Promise<string[]> {
   const bySource = new Map<string, number[]>();
-  for (const event of written().filter((e) => e.type === 'error')) {
+  for (const event of (await written()).filter((e) => e.type === 'error')) {
     bySource.set(
       event.source,
       [...(bySource.get(event.source) ?? []), Date.parse(event.time)].sort((a, b) => a - b),
@@ -359,7 +392,11 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
       // this proxy fails calls before forwarding them, so they are not in the stream either way.
       hot.map(() => ({
         status: 'failed',
-        code: expect.stringMatching(/^(ProvisionedThroughputExceededException|ServiceUnavailable|InternalFailure)$/),
+        // Or the last attempt was the call the producer abandoned at its deadline (`AbortError` or
+        // `TimeoutError`, maybeWritten: the producer cannot know; see README, "The producer").
+        code: expect.stringMatching(
+          /^(ProvisionedThroughputExceededException|ServiceUnavailable|InternalFailure|AbortError|TimeoutError)$/,
+        ),
         retryable: true,
         maybeWritten: expect.any(Boolean),
       })),
@@ -376,21 +413,12 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     }
     expect(keyedResends).toBeGreaterThan(5);
 
-    const { kinesis } = clientsFor(runtime.endpoints);
-    const records = await readAllRecords(kinesis, runtime.endpoints.streamName);
-    kinesis.destroy();
-    const inStream = new Map<string, string[]>();
-    for (const record of records) {
-      const id = idOf(Buffer.from(record.Data ?? new Uint8Array()));
-      if (id) inStream.set(id, [...(inStream.get(id) ?? []), record.SequenceNumber as string]);
-    }
+    const { records, inStream, maybeWrittenInStream } = await streamState();
     const lost = [...outcomes].filter(([id, o]) => o.status === 'accepted' && !inStream.has(id));
     const doubled = [...inStream].filter(([, sequences]) => sequences.length > 1);
     // An event reported failed must not have been written (a producer retrying it would duplicate
     // it), unless the API said it may have been: its PutRecords call got no answer in time.
     const failedButWritten = failed.filter(([id, o]) => inStream.has(id) && !(o.status === 'failed' && o.maybeWritten));
-    for (const [id, o] of failed)
-      if (o.status === 'failed' && o.maybeWritten && inStream.has(id)) maybeWrittenInStream.add(id);
     figures['failed, maybe written (in stream)'] =
       `${failed.filter(([, o]) => o.status === 'failed' && o.maybeWritten).length} (${maybeWrittenInStream.size})`;
     const byCode: Record<string, number> = {};
@@ -416,7 +444,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
   it('archives every accepted event exactly once, and the poison records under errors/', async () => {
     const s3 = clientsFor(runtime.endpoints).s3;
     const bucket = runtime.endpoints.buckets.ArchiveBucket ?? '';
-    const expected = written().length;
+    const expected = (await written()).length;
     const poisonData = POISON_RECORDS.map(({ data }) => data.toString('base64'));
     const lines = await pollUntil(
       async () => {
@@ -429,7 +457,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     );
     const archived = new Map<string, number>();
     for (const { line } of lines) if (line.event) archived.set(line.event.id, (archived.get(line.event.id) ?? 0) + 1);
-    const writtenIds = new Set(written().map((event) => event.id));
+    const writtenIds = new Set((await written()).map((event) => event.id));
     const lost = [...writtenIds].filter((id) => !archived.has(id));
     const doubled = [...archived].filter(([, n]) => n > 1).map(([id]) => id);
     figures.archived = [...archived.values()].reduce((sum, n) => sum + n, 0);
@@ -448,8 +476,9 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
   }, 120_000);
 
   it('keeps the aggregates exact: counts, sums, minima and maxima per type equal those of the accepted events', async () => {
-    const expectedByType = totalsBy(written(), (event) => event.type);
-    const expectedCount = written().length;
+    const writtenEvents = await written();
+    const expectedByType = totalsBy(writtenEvents, (event) => event.type);
+    const expectedCount = writtenEvents.length;
     const byType = await pollUntil(
       async () => {
         const items = await getAllPages<AggregateView>(runtime.endpoints, `/aggregates?${windowRange}&limit=1000`);
@@ -462,22 +491,39 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
     );
     figures['counted extra'] = Number(figures.counted) - expectedCount;
     expect(Object.fromEntries(byType)).toEqual(Object.fromEntries(expectedByType));
-    const byTypeAndSource = totalsBy(written(), (event) => `${event.type}|${event.source}`);
-    for (const type of ['purchase', 'error']) {
-      for (const source of SOURCES) {
+    const byTypeAndSource = totalsBy(writtenEvents, (event) => `${event.type}|${event.source}`);
+    const keys = ['purchase', 'error'].flatMap((type) => SOURCES.map((source) => ({ type, source })));
+    const countedBySource = async () => {
+      const totals = new Map<string, Totals | undefined>();
+      for (const { type, source } of keys) {
         const key = `${type}|${source}`;
         const items = await getAllPages<AggregateView>(
           runtime.endpoints,
           `/aggregates?type=${type}&source=${source}&${windowRange}`,
         );
-        expect(foldWindows(items, () => key).get(key), key).toEqual(byTypeAndSource.get(key));
+        totals.set(key, foldWindows(items, () => key).get(key));
       }
-    }
+      return totals;
+    };
+    // The (type, source) items are written apart from the type items (another item, another write,
+    // retried on its own after an injected fault): wait for them too, then compare.
+    const expectedBySource = new Map(
+      keys.map(({ type, source }) => [`${type}|${source}`, byTypeAndSource.get(`${type}|${source}`)]),
+    );
+    const counted = await pollUntil(
+      async () => {
+        const totals = await countedBySource();
+        const done = [...expectedBySource].every(([key, want]) => (totals.get(key)?.count ?? 0) >= (want?.count ?? 0));
+        return done ? totals : undefined;
+      },
+      { what: 'every accepted purchase and error counted per source', timeoutMs: 30_000, intervalMs: 1_000 },
+    );
+    expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(expectedBySource));
     expect(proxies.dynamodb.injected()).toBeGreaterThan(0);
   }, 90_000);
 
   it('fires error-burst once per offending source and notifies each once', async () => {
-    const expected = expectedBurstSources();
+    const expected = await expectedBurstSources();
     expect(expected).toEqual(['billing', 'checkout']);
     const fired = await pollUntil(
       async () => {
@@ -502,7 +548,7 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
 
   it('puts the poison records, with their payload, in the failure buckets (the archive: only the one over 6 MB), and nothing valid', async () => {
     const s3 = clientsFor(runtime.endpoints).s3;
-    const writtenIds = new Set(written().map((event) => event.id));
+    const writtenIds = new Set((await written()).map((event) => event.id));
     const expected = {
       AggregateFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
       AlertFailedBatchesBucket: [...POISON_RECORDS, OVERSIZED_RECORD],
@@ -550,10 +596,8 @@ describe('the pipeline under injected faults (>= 10,000 events, 2 SIGKILLs)', ()
         .map(([name, value]) => `  ${name.padEnd(40)} ${value}`)
         .join('\n')}`,
     );
+    // The losses and duplicates behind these figures are asserted by the checks that compute them.
     expect(kills).toHaveLength(2);
-    for (const name of ['stream lost', 'stream duplicated', 'archive lost', 'archive duplicated', 'counted extra']) {
-      expect(figures[name], name).toBe(0);
-    }
   });
 });
 
