@@ -6,9 +6,11 @@ import { buildLocalTemplate } from '../local/app/buildTemplate.ts';
 import { aggregationSection, benchAggregation } from './aggregationBench.ts';
 import { BENCH_POLL_INTERVAL_MS, type BenchPipeline, portsOf, startBenchPipeline } from './benchPipeline.ts';
 import {
+  alternativesSection,
   CONFIGURATION,
   costModel,
   costTable,
+  DEFAULT_INIT,
   DEFAULT_MEASUREMENTS,
   DEFAULT_WORKLOAD,
   type DurationLine,
@@ -355,11 +357,14 @@ the stage default is 5 s, which trades freshness for bigger batches (fewer invok
 
 Monthly AWS cost of this configuration for ${describeWorkload(DEFAULT_WORKLOAD)}, computed by
 bench/costModel.ts (also runnable alone: \`npx tsx bench/costModel.ts\`) from us-east-1 list prices
-written in the script with their date (${PRICES_DATE}; from the author's knowledge of the AWS pricing
-pages, not fetched: check them before relying on a figure). Measured inputs from this run: Lambda
-durations as a line (fixed + per record) fitted to the local invokes, aggregate writes per batch,
-item sizes, alert writes per 1,000 events, archive bytes per event. Batch sizes on AWS follow from
-the configured batch sizes and windows at ${DEFAULT_WORKLOAD.eventsPerSecond / DEFAULT_WORKLOAD.shards} events/s per shard.
+written in the script, each with its source (listed under the alternatives below; checked ${PRICES_DATE}
+against stored copies of the pages, not the live ones: check them before relying on a figure). Measured
+inputs from this run: Lambda durations as a line (fixed + per record) fitted to the local invokes,
+aggregate writes per batch, item sizes, alert writes per 1,000 events, archive bytes per event. Batch
+sizes on AWS follow from the configured batch sizes and windows at ${DEFAULT_WORKLOAD.eventsPerSecond / DEFAULT_WORKLOAD.shards} events/s per shard. On-demand
+bills enhanced fan-out per GB read only (no consumer-shard hours: those are provisioned mode's). Lambda
+bills the INIT phase since 2025-08-01; its line takes ${DEFAULT_INIT.share * 100}% of invokes as cold starts (AWS's "typically
+under 1%", a bound) at an assumed ${DEFAULT_INIT.ms} ms, not measured.
 
 | invoke duration used | fixed ms | ms per record |
 | --- | ---: | ---: |
@@ -369,12 +374,14 @@ ${(['ingest', 'archive', 'aggregate', 'alert'] as const).map((name) => `| ${name
 ${costTable(costs)}
 
 Not modelled: CloudWatch Logs and custom metrics (EMF), X-Ray traces (tracing is on; sampled),
-KMS (one customer managed key for the stream, $1 a month, plus Kinesis's cached data-key requests),
-the authorizer (its result is cached 60 s per token), SNS (a few notifications), DynamoDB storage
-(aggregates expire after 30 days), data transfer out of AWS. Local durations come from emulators on this
-machine, not from Lambda; treat the Lambda lines as an order of magnitude. The archive's storage line
-is one month's data kept a month; it grows each month until the lifecycle expires it (365 days,
-STANDARD_IA after 30).
+KMS (two customer managed keys, the stream's and the alert topic's, about $1 a month each, plus
+Kinesis's cached data-key requests), the authorizer (its result is cached 60 s per token), SNS (a few
+notifications), DynamoDB storage (aggregates expire after 30 days), data transfer out of AWS. Local
+durations come from emulators on this machine, not from Lambda; treat the Lambda lines as an order of
+magnitude. The archive's storage line is one month's data kept a month; it grows each month until the
+lifecycle expires it (365 days, STANDARD_IA after 30).
+
+${alternativesSection(DEFAULT_WORKLOAD, measured)}
 ${
   aggregation
     ? `
