@@ -19,6 +19,15 @@ const GATEWAY_RESPONSES = Object.freeze({
   unauthorized: [401, 'Unauthorized'],
   forbidden: [403, 'Forbidden'],
   payloadTooLarge: [413, 'Request Entity Too Large'],
+  /**
+   * The event is over Lambda's 6 MB invoke limit, so Invoke fails before the function runs. What
+   * HTTP APIs answer then is not documented: a REST API was seen answering 413 `{"message": "Request
+   * Too Long"}` (https://github.com/koki-develop/lgtm-generator/issues/10), and the Lambda guide
+   * says an invoke that Lambda rejects becomes a 500 `{"message": "Internal server error"}`
+   * (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html). Assumed here:
+   * the HTTP API's own 413 for a too-large payload. Not verified against AWS.
+   */
+  invokePayloadTooLarge: [413, 'Request Entity Too Large'],
   internalServerError: [500, 'Internal Server Error'],
   serviceUnavailable: [503, 'Service Unavailable'],
 } as const);

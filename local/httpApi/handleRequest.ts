@@ -6,6 +6,7 @@ import type { AuthorizerCache } from './authorizerCache.ts';
 import { authorizerEvent, integrationEvent, type RoutedRequest } from './events.ts';
 import { gatewayResponse, type HttpResponse } from './gatewayResponses.ts';
 import { integrationResponse } from './integrationResponse.ts';
+import { exceedsInvokePayload } from './invokePayload.ts';
 import { invokeWithin } from './invokeWithin.ts';
 import { encodeBody, readBody } from './requestBody.ts';
 import { type ApiIdentity, requestContext } from './requestContext.ts';
@@ -33,7 +34,8 @@ export interface HandledRequest {
 }
 
 /**
- * Answers one request as the HTTP API does: payload limit, stage, route, authorizer, integration.
+ * Answers one request as the HTTP API does: payload limit, stage, route, authorizer, Lambda's
+ * invoke payload limit, integration.
  *
  * @example
  * const { response } = await handleRequest(deps, req, newRequestId());
@@ -66,8 +68,10 @@ export async function handleRequest(
   const authorized = route.authorizer ? await runAuthorizer(deps, route.authorizer, routed, functions) : {};
   if ('denied' in authorized) return done(authorized.denied);
 
-  functions.push(route.functionLogicalId);
   const event = integrationEvent(routed, encodeBody(body, parts.headers), authorized.context);
+  // Lambda refuses the invoke itself (RequestEntityTooLargeException): the function never runs.
+  if (exceedsInvokePayload(event)) return done(gatewayResponse('invokePayloadTooLarge'));
+  functions.push(route.functionLogicalId);
   const timeoutMs = route.integrationTimeoutMs ?? deps.integrationTimeoutMs;
   const result = await invokeWithin(deps.invoke, route.functionLogicalId, event, timeoutMs);
   // Past the integration timeout (30 s at most) API Gateway gives up with 503 while the function

@@ -27,29 +27,27 @@ export async function readBody(req: IncomingMessage, limit = MAX_PAYLOAD_BYTES):
 
 /**
  * Media types delivered as text. HTTP APIs have no binaryMediaTypes setting: API Gateway decides
- * from the request headers alone, and AWS does not publish the list. The rule here:
- * - any `Content-Encoding` other than `identity` (gzip, br, ...) is binary, whatever the type:
- *   the bytes on the wire are compressed, not text;
- * - `text/*`, `application/json`, `*+json`, NDJSON (`application/x-ndjson`, `application/jsonl`),
- *   `application/xml`, `*+xml` and `application/javascript` are text;
- * - everything else is binary, including a missing Content-Type and
- *   `application/x-www-form-urlencoded`: reports of tests against AWS show both arriving
- *   base64-encoded (https://github.com/ministackorg/ministack/pull/766,
- *   https://github.com/denoland/deno_registry2/issues/33).
+ * from the request headers alone, and AWS does not publish the list. Observed on AWS (HTTP API,
+ * payload 2.0; https://github.com/ministackorg/ministack/pull/766) and recorded in the project's
+ * semantics notes: only `text/*`, `application/json`, `application/xml` and
+ * `application/javascript` arrive as text. Everything else arrives base64-encoded, among them
+ * NDJSON (`application/x-ndjson`, `application/jsonl`), `*+json` (`application/cloudevents+json`),
+ * `*+xml`, `application/x-www-form-urlencoded` and a missing Content-Type (also seen in
+ * https://github.com/denoland/deno_registry2/issues/33). A base64 body takes 4/3 of its size in
+ * the invoke payload, which matters for Lambda's 6 MB limit (invokePayload.ts).
+ *
+ * A `Content-Encoding` other than `identity` (gzip, br, ...) is base64 too, whatever the type, as
+ * the semantics notes say of gzip: the bytes on the wire are compressed, not text (and gzip bytes
+ * are never valid UTF-8, so they could not be passed as a string unchanged anyway).
  */
-const TEXT_TYPES = new Set([
-  'application/json',
-  'application/x-ndjson',
-  'application/jsonl',
-  'application/xml',
-  'application/javascript',
-]);
+const TEXT_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/xml', 'application/javascript']);
 
 /**
  * Whether API Gateway passes this body as text (as-is) rather than base64-encoded.
  *
  * @example
  * isTextBody({ 'content-type': 'application/json; charset=utf-8' }); // true
+ * isTextBody({ 'content-type': 'application/x-ndjson' }); // false
  * isTextBody({ 'content-type': 'application/json', 'content-encoding': 'gzip' }); // false
  */
 export function isTextBody(headers: Record<string, string | undefined>): boolean {
@@ -57,7 +55,7 @@ export function isTextBody(headers: Record<string, string | undefined>): boolean
   if (encoding && encoding !== 'identity') return false;
   const type = headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (!type) return false;
-  return type.startsWith('text/') || TEXT_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml');
+  return type.startsWith('text/') || TEXT_TYPES.has(type);
 }
 
 /**

@@ -18,7 +18,7 @@ import { clientsFor, startTestPipeline } from '../helpers/localPipeline.ts';
  */
 
 const INGEST = 'IngestLambdaFunction';
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_BODY_BYTES = 4_500_000;
 const HTTP_API_MAX_BYTES = 10 * 1024 * 1024;
 /** Lambda's synchronous response limit. */
 const LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;

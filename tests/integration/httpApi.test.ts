@@ -278,8 +278,11 @@ describe('the payload format 2.0 event', () => {
   const json = Buffer.from('{"type":"page_view","source":"web"}');
   it.each<{ name: string; headers: Record<string, string>; body: Buffer; text: boolean }>([
     { name: 'JSON', headers: { 'content-type': 'application/json' }, body: json, text: true },
-    { name: '+json', headers: { 'content-type': 'application/cloudevents+json' }, body: json, text: true },
-    { name: 'NDJSON', headers: { 'content-type': 'application/x-ndjson' }, body: json, text: true },
+    { name: 'XML', headers: { 'content-type': 'application/xml' }, body: Buffer.from('<a/>'), text: true },
+    { name: 'JavaScript', headers: { 'content-type': 'application/javascript' }, body: json, text: true },
+    { name: '+json', headers: { 'content-type': 'application/cloudevents+json' }, body: json, text: false },
+    { name: 'NDJSON', headers: { 'content-type': 'application/x-ndjson' }, body: json, text: false },
+    { name: 'JSON Lines', headers: { 'content-type': 'application/jsonl' }, body: json, text: false },
     {
       name: 'text/plain',
       headers: { 'content-type': 'text/plain; charset=utf-8' },
@@ -597,26 +600,102 @@ describe('response mapping', () => {
 });
 
 describe('limits, logging and close', () => {
-  it('answers 413 for a body over 10 MiB without invoking, and accepts exactly 10 MiB', async () => {
-    const { api, lambda } = await start([route('POST /events', 'Ingest')], { Ingest: () => 'ok' });
-    const headers = { 'content-type': 'application/octet-stream' };
-    const tooLarge = await fetch(`${api.url}/events`, {
-      method: 'POST',
-      headers,
-      body: Buffer.alloc(MAX_PAYLOAD_BYTES + 1),
-    });
-    expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.text()).toBe('{"message":"Request Entity Too Large"}');
+  it('answers 413 for a body over 10 MiB before routing or authorizing; exactly 10 MiB is routed', async () => {
+    const routes = [route('POST /events', 'Ingest', tokenAuthorizer())];
+    const { api, lambda } = await start(routes, { Authorizer: () => ({ isAuthorized: true }), Ingest: () => 'ok' });
+    const post = (path: string, size: number) =>
+      fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', authorization: 'Bearer t' },
+        body: Buffer.alloc(size),
+      });
+    for (const path of ['/events', '/nowhere']) {
+      const tooLarge = await post(path, MAX_PAYLOAD_BYTES + 1);
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.text()).toBe('{"message":"Request Entity Too Large"}');
+    }
     expect(lambda.calls).toEqual([]);
 
-    const atLimit = await fetch(`${api.url}/events`, {
-      method: 'POST',
-      headers,
-      body: Buffer.alloc(MAX_PAYLOAD_BYTES),
+    expect((await post('/nowhere', MAX_PAYLOAD_BYTES)).status).toBe(404);
+    // Routed and authorized, but 10 MiB is far over Lambda's invoke limit once base64-encoded.
+    const atLimit = await post('/events', MAX_PAYLOAD_BYTES);
+    expect(atLimit.status).toBe(413);
+    expect(lambda.calls.map((c) => c.id)).toEqual(['Authorizer']);
+  });
+
+  describe("Lambda's 6,291,456-byte invoke payload", () => {
+    const NOW = Date.UTC(2026, 10, 5, 9, 5, 7, 123);
+    const eventBytes = (event: unknown) => Buffer.byteLength(JSON.stringify(event));
+
+    it('invokes with an event of exactly 6,291,456 bytes, text body and envelope together; one byte more gets the gateway 413', async () => {
+      const { api, lambda } = await start(
+        [route('POST /events', 'Ingest')],
+        { Ingest: () => 'ok' },
+        { now: () => NOW },
+      );
+      const post = (size: number) =>
+        fetch(`${api.url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: Buffer.alloc(size, 'a'),
+        });
+      // The envelope, measured with a body of as many digits in Content-Length as the ones below.
+      const probe = 1_000_000;
+      expect((await post(probe)).status).toBe(200);
+      const envelope = eventBytes(lambda.eventsOf('Ingest')[0]) - probe;
+      const largest = 6_291_456 - envelope;
+
+      expect((await post(largest)).status).toBe(200);
+      const [, atLimit] = lambda.eventsOf('Ingest');
+      expect(atLimit?.isBase64Encoded).toBe(false);
+      expect(eventBytes(atLimit)).toBe(6_291_456);
+
+      const over = await post(largest + 1);
+      expect(over.status).toBe(413);
+      expect(over.headers.get('content-type')).toBe('application/json');
+      expect(await over.text()).toBe('{"message":"Request Entity Too Large"}');
+      expect(lambda.calls).toHaveLength(2);
     });
-    expect(atLimit.status).toBe(200);
-    const [event] = lambda.eventsOf('Ingest');
-    expect(Buffer.from(event?.body ?? '', 'base64').length).toBe(MAX_PAYLOAD_BYTES);
+
+    it('counts a base64 body at 4/3 of its size: 4,500,000 bytes of NDJSON fit, 4.5 MiB do not', async () => {
+      const { api, lambda } = await start([route('POST /events', 'Ingest')], { Ingest: () => 'ok' });
+      const post = (size: number) =>
+        fetch(`${api.url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson' },
+          body: Buffer.alloc(size, '{}\n'),
+        });
+      expect((await post(4_500_000)).status).toBe(200);
+      const [event] = lambda.eventsOf('Ingest');
+      expect(event?.isBase64Encoded).toBe(true);
+      expect(event?.body).toHaveLength(6_000_000);
+
+      // 4.5 MiB is 6,291,456 bytes in base64: the envelope takes it over.
+      const over = await post(4.5 * 1024 * 1024);
+      expect(over.status).toBe(413);
+      expect(await over.text()).toBe('{"message":"Request Entity Too Large"}');
+      expect(lambda.calls).toHaveLength(1);
+    });
+
+    it('answers a 6.2 MiB JSON body with the gateway 413 after the authorizer, without invoking, and serves on', async () => {
+      const routes = [route('POST /events', 'Ingest', tokenAuthorizer())];
+      const functions = { Authorizer: () => ({ isAuthorized: true }), Ingest: () => 'ok' };
+      const { api, lambda, lines } = await start(routes, functions);
+      const body = Buffer.from(
+        JSON.stringify([{ type: 't', source: 's', data: 'x'.repeat(Math.round(6.2 * 1024 * 1024)) }]),
+      );
+      const headers = { 'content-type': 'application/json', authorization: 'Bearer t' };
+      const res = await fetch(`${api.url}/events`, { method: 'POST', headers, body });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ message: 'Request Entity Too Large' });
+      expect(res.headers.get('apigw-requestid')).toMatch(/\S/);
+      expect(lambda.calls.map((c) => c.id)).toEqual(['Authorizer']);
+      expect(lines).toEqual([expect.stringMatching(/^POST \/events 413 \d+ms Authorizer$/)]);
+
+      const small = await fetch(`${api.url}/events`, { method: 'POST', headers, body: '[]' });
+      expect(small.status).toBe(200);
+      expect(lambda.eventsOf('Ingest')).toHaveLength(1);
+    });
   });
 
   it('logs one line per request: method, path without query, status, duration, functions', async () => {

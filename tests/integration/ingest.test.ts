@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IDEMPOTENT_EVENTS } from '../../functions/ingest/postEvents.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { type HttpApi, startHttpApi } from '../../local/httpApi/httpApi.ts';
+import type { Invoke } from '../../local/lambda/types.ts';
+import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
 import { anEvent, aPostEventsRequest } from '../helpers/events.ts';
 import { listShards, readAllRecords, shardForKey } from '../helpers/kinesisReader.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
@@ -203,5 +207,134 @@ describe('POST /events into the local Kinesis engine', () => {
     expect(invalid.statusCode).toBe(400);
     const again = await post({ body: JSON.stringify([{ type: 'no source' }]), headers, requestId: 'again' });
     expect(again.json.requestId).toBe('again');
+  });
+});
+
+/**
+ * An NDJSON body of exactly `size` bytes: valid events of 50,000 bytes a line (the last one
+ * takes the rest), `{ lines, body }`.
+ */
+function ndjsonOfSize(size: number, prefix: string): { lines: string[]; body: Buffer } {
+  const LINE_BYTES = 50_000;
+  const count = Math.floor(size / LINE_BYTES);
+  const lines = Array.from({ length: count }, (_, i) => {
+    const bytes = (i === count - 1 ? size - LINE_BYTES * (count - 1) : LINE_BYTES) - 1; // minus its '\n'
+    const event = { type: 'page_view', source: 'web-frontend', subject: `s-${i % 8}`, id: `${prefix}-${i}`, data: '' };
+    const data = 'x'.repeat(bytes - JSON.stringify(event).length);
+    return JSON.stringify({ ...event, data });
+  });
+  const body = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+  expect(body.byteLength).toBe(size);
+  return { lines, body };
+}
+
+describe('POST /events through the local HTTP API: body limits (issue 11)', () => {
+  // The ingest function behind the local API Gateway emulation, with its default MAX_BODY_BYTES
+  // (none is set here). NDJSON reaches it base64-encoded, 4/3 of its size, inside an invoke
+  // payload of at most 6,291,456 bytes.
+  let api: HttpApi;
+  /** Whether each event the ingest function got carried its body base64-encoded. */
+  const ingestCalls: boolean[] = [];
+  // 4.9 MB is 6,533,336 bytes once base64-encoded: more than one invoke carries, so on AWS it never
+  // reaches the function; sent as JSON (text, not base64) it does, and gets the function's 413.
+  let large: ReturnType<typeof ndjsonOfSize>;
+  const GATEWAY_413 = { message: 'Request Entity Too Large' };
+
+  beforeAll(async () => {
+    large = ndjsonOfSize(4_900_000, 'large');
+    const invoke: Invoke = async (id, event) => {
+      const started = Date.now();
+      if (id === 'Authorizer') {
+        const context = toAuthorizerContext({ producer: 'web', sources: ['web-frontend'] });
+        return { ok: true, response: { isAuthorized: true, context }, durationMs: 0, requestId: randomUUID() };
+      }
+      ingestCalls.push((event as { isBase64Encoded?: boolean }).isBase64Encoded === true);
+      // As Lambda returns it: the JSON of the handler's response.
+      const response = JSON.parse(JSON.stringify(await handler(event, lambdaContext('ingest'))));
+      return { ok: true, response, durationMs: Date.now() - started, requestId: randomUUID() };
+    };
+    const authorizer = {
+      name: 'tokenAuthorizer',
+      functionLogicalId: 'Authorizer',
+      identitySource: ['$request.header.Authorization'],
+      enableSimpleResponses: true,
+      payloadFormatVersion: '2.0' as const,
+      resultTtlSeconds: 0,
+    };
+    api = await startHttpApi({
+      routes: [{ routeKey: 'POST /events', functionLogicalId: 'Ingest', payloadFormatVersion: '2.0', authorizer }],
+      invoke,
+    });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const postOverHttp = async (body: Buffer, contentType: string, headers: Record<string, string> = {}) => {
+    const calls = ingestCalls.length;
+    const response = await fetch(`${api.url}/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t', 'content-type': contentType, ...headers },
+      body,
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+    const json = (await response.json()) as any;
+    return { status: response.status, json, invoked: ingestCalls.length > calls, base64: ingestCalls[calls] };
+  };
+
+  it('accepts every event of a 3.9 MB NDJSON body', async () => {
+    const { lines, body } = ndjsonOfSize(3_900_000, 'ndjson-3.9');
+    const { status, json, base64 } = await postOverHttp(body, 'application/x-ndjson');
+    expect(base64).toBe(true);
+    expect(status).toBe(200);
+    expect(json.accepted).toBe(lines.length);
+    expect(json.results.map((r: { status: string }) => r.status)).toEqual(lines.map(() => 'accepted'));
+  });
+
+  it('accepts an NDJSON body of exactly MAX_BODY_BYTES, with 8 KB of headers besides', async () => {
+    // The HTTP API allows 10,240 bytes of request line and headers: all of the rest of the event.
+    const { lines, body } = ndjsonOfSize(4_500_000, 'ndjson-4.5');
+    const { status, json, base64 } = await postOverHttp(body, 'application/x-ndjson', { 'x-pad': 'p'.repeat(8_000) });
+    expect(base64).toBe(true);
+    expect(status).toBe(200);
+    expect(json.accepted).toBe(lines.length);
+  });
+
+  it('answers its own JSON 413, naming the limit, for an NDJSON body over MAX_BODY_BYTES that still fits the invoke', async () => {
+    // 4.6 MB: 6,133,336 bytes in base64, under 6,291,456 with the rest of the event.
+    const { body } = ndjsonOfSize(4_600_000, 'ndjson-4.6');
+    const { status, json, base64 } = await postOverHttp(body, 'application/x-ndjson');
+    expect(base64).toBe(true);
+    expect(status).toBe(413);
+    expect(json).toEqual({
+      code: 'payload_too_large',
+      message: 'the body is 4600000 bytes; the limit is 4500000',
+      results: [],
+    });
+  });
+
+  it("gets API Gateway's own 413 for a 4.9 MB NDJSON body: over the invoke limit in base64", async () => {
+    const { status, json, invoked } = await postOverHttp(large.body, 'application/x-ndjson');
+    expect(invoked).toBe(false);
+    expect(status).toBe(413);
+    expect(json).toEqual(GATEWAY_413);
+  });
+
+  it('answers its own JSON 413, naming the limit, for a 4.9 MB JSON body (passed as text)', async () => {
+    const body = Buffer.from(`[${large.lines.join(',')}]`);
+    const { status, json, base64 } = await postOverHttp(body, 'application/json');
+    expect(base64).toBe(false);
+    expect(status).toBe(413);
+    expect(json.code).toBe('payload_too_large');
+    expect(json.message).toBe(`the body is ${body.byteLength} bytes; the limit is 4500000`);
+  });
+
+  it("gets API Gateway's own 413 for a JSON body over the invoke limit even as text", async () => {
+    const body = Buffer.from(JSON.stringify([anEvent({ data: 'x'.repeat(Math.round(6.2 * 1024 * 1024)) })]));
+    const { status, json, invoked } = await postOverHttp(body, 'application/json');
+    expect(invoked).toBe(false);
+    expect(status).toBe(413);
+    expect(json).toEqual(GATEWAY_413);
   });
 });

@@ -208,7 +208,7 @@ describe('packaged stack, stage ci with default params', () => {
       const variables = propertiesOf<FunctionProperties>(template, ingestFunction).Environment.Variables;
       expect(variables.STREAM_NAME).toEqual({ Ref: 'Stream' });
       expect(variables.IDEMPOTENCY_TABLE).toEqual({ Ref: 'IdempotencyTable' });
-      expect(variables.MAX_BODY_BYTES).toBe('5242880');
+      expect(variables.MAX_BODY_BYTES).toBe('4500000');
       expect(variables.MAX_REQUEST_BYTES).toBe('5242880');
     });
 

@@ -40,6 +40,32 @@ describe('parseEvents', () => {
     expect(values(parseEvents(request, limits))).toEqual([{ type: 'a' }, { type: 'b' }]);
   });
 
+  it.each([
+    ['an NDJSON', 'application/x-ndjson'],
+    ['a CloudEvents', 'application/cloudevents+json'],
+    ['a Content-Type-less', undefined],
+  ])('reads %s body base64-encoded, as API Gateway HTTP APIs deliver it, as its text', (_name, type) => {
+    const text = type === 'application/x-ndjson' ? '{"type":"a"}\n{"type":"b"}\n' : '[{"type":"a"},{"type":"b"}]';
+    const headers = type ? { 'content-type': type } : {};
+    const request = { body: Buffer.from(text).toString('base64'), isBase64Encoded: true, headers };
+    expect(values(parseEvents(request, limits))).toEqual([{ type: 'a' }, { type: 'b' }]);
+  });
+
+  it('counts the limit of a base64 body in its decoded bytes, not in base64 characters', () => {
+    // One event padded to `bytes` bytes.
+    const ndjson = (bytes: number) => {
+      const body = `{"type":"a","data":"${'x'.repeat(bytes - '{"type":"a","data":""}\n'.length)}"}\n`;
+      const headers = { 'content-type': 'application/x-ndjson' };
+      return { body: Buffer.from(body).toString('base64'), isBase64Encoded: true, headers };
+    };
+    // 65,536 bytes take 87,384 in base64, over the limit as text but not as the body sent.
+    expect(ndjson(limits.maxBodyBytes).body.length).toBeGreaterThan(limits.maxBodyBytes);
+    expect(parseEvents(ndjson(limits.maxBodyBytes), limits)).toHaveLength(1);
+    expect(() => parseEvents(ndjson(limits.maxBodyBytes + 1), limits)).toThrow(
+      'the body is 65537 bytes; the limit is 65536',
+    );
+  });
+
   it('refuses a gzip bomb once it inflates past the limit', () => {
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, ' ')); // 50 MiB of spaces, ~50 KB compressed
     expect(bomb.byteLength).toBeLessThan(limits.maxBodyBytes);
