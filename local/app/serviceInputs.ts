@@ -14,10 +14,11 @@ export const TEMPLATE_INPUTS = Object.freeze(['serverless.yml', 'package.json', 
 
 /**
  * What else `serverless package` reads to succeed: serverless-esbuild bundles the handlers, with
- * the TypeScript settings and the esbuild plugins (the dashboard client), and the alert-rules
- * plugin under functions/ validates the rules. Copied into the build's service folder, not hashed.
+ * the TypeScript settings and the esbuild plugins (the dashboard client), the alert-rules plugin
+ * under functions/ validates the rules, and the framework loads every plugin serverless.yml lists
+ * (deploy/: the one that empties buckets on remove). Copied into the build's service folder, not hashed.
  */
-export const BUILD_INPUTS = Object.freeze(['tsconfig.json', 'esbuild.plugins.cjs', 'functions', 'shared']);
+export const BUILD_INPUTS = Object.freeze(['tsconfig.json', 'esbuild.plugins.cjs', 'deploy', 'functions', 'shared']);
 
 /** Never service inputs: installed packages, and dot folders (.git, .local, .serverless ...). */
 const SKIPPED = (name: string) => name === 'node_modules' || name.startsWith('.');
