@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { buildLocalTemplate } from '../local/app/buildTemplate.ts';
 import { aggregationSection, benchAggregation } from './aggregationBench.ts';
 import { BENCH_POLL_INTERVAL_MS, type BenchPipeline, portsOf, startBenchPipeline } from './benchPipeline.ts';
+import { benchColdStart, coldStartSection } from './coldStart.ts';
 import {
   alternativesSection,
   CONFIGURATION,
@@ -38,11 +39,13 @@ import { benchThroughput, CONSUMERS, type ConsumerFigures, type ThroughputResult
  * Flags, for trials: `--scale <factor>` multiplies every record and event count, and the aggregation
  * section's seconds per shard-limit run (default 1: the issue's figures, about 15 minutes on 2 cores);
  * `--steps 1000,2000` sets the offered rates of the sustained-rate steps;
- * `--only engine,memory,produce,steps,storage,aggregation,pipeline` runs some sections and prints them
- * without rewriting BENCHMARKS.md (without `pipeline`, the aggregation section prices with the cost
- * model's assumptions rather than this run's measurements).
+ * `--only engine,memory,produce,steps,storage,coldstart,aggregation,pipeline` runs some sections and
+ * prints them without rewriting BENCHMARKS.md (without `pipeline`, the aggregation section prices with
+ * the cost model's assumptions rather than this run's measurements). `coldstart` (bench/coldStart.ts)
+ * packages a baseline commit and the working tree, and times each function's handler import in fresh
+ * processes.
  */
-const SECTIONS = ['engine', 'memory', 'produce', 'steps', 'storage', 'aggregation', 'pipeline'] as const;
+const SECTIONS = ['engine', 'memory', 'produce', 'steps', 'storage', 'coldstart', 'aggregation', 'pipeline'] as const;
 const { values: flags } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, steps: { type: 'string' }, only: { type: 'string' } },
 });
@@ -104,6 +107,8 @@ const engineSections = await runEngineBenchmarks({
   stepSeconds: STEP.stepSeconds,
   progress,
 });
+// Child processes on a quiet machine, before anything else runs in this one.
+const coldStart = only.has('coldstart') ? coldStartSection(await benchColdStart({ progress })) : undefined;
 // Before the pipeline starts: its CPU figures want a quiet process.
 const aggregation = only.has('aggregation')
   ? await benchAggregation({ events: scaled(20_000, 2_000), rateSeconds: scaled(10, 3), progress })
@@ -111,6 +116,7 @@ const aggregation = only.has('aggregation')
 if (!only.has('pipeline')) {
   const partial = [
     ...engineSections,
+    ...(coldStart ? [coldStart] : []),
     ...(aggregation
       ? [
           aggregationSection(aggregation, {
@@ -207,7 +213,7 @@ Machine: ${machineDescription()}
 Run: ${new Date().toISOString()}${scale === 1 ? '' : `\nScale: ${scale} of the default record and event counts (\`--scale\`): a trial, not the figures.`}
 
 ${engineSections.join('\n')}
-Everything below runs in the benchmark's own process on the local pipeline (\`start()\` of
+${coldStart ? `${coldStart}\n` : ''}Everything below runs in the benchmark's own process on the local pipeline (\`start()\` of
 local/runtime.ts: the functions, the event source mappings, the Kinesis engine, dynalite, s3rver and
 the SNS sink in this process), with a temporary data folder and free ports, started afresh (empty
 stream) for the latency run, for the latency run with a 1 s aggregate batching window, and for the

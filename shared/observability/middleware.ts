@@ -5,7 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isClientError } from '../http/errorResponse.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { activeTracer, logger, metrics } from './powertools.ts';
 
 export interface MiddlewareOptions<TResult> {
   /** JMESPath to the correlation id in the event (default: the API Gateway request id). */
@@ -15,9 +15,10 @@ export interface MiddlewareOptions<TResult> {
 }
 
 /**
- * The middleware stack every function uses, outermost first: tracer, logger (with correlation id),
- * metrics (flushed after each invoke, cold start captured), then error mapping closest to the
- * handler, so mapped errors are still logged, traced and counted.
+ * The middleware stack every function uses, outermost first: tracer (where tracing is on, see
+ * powertools.ts), logger (with correlation id), metrics (flushed after each invoke, cold start
+ * captured), then error mapping closest to the handler, so mapped errors are still logged, traced
+ * and counted.
  *
  * @example
  * export const handler = withMiddleware(async (event) => ingest(event), { mapError: errorResponse });
@@ -26,19 +27,20 @@ export function withMiddleware<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   options: MiddlewareOptions<TResult> = {},
 ) {
-  return (
-    middy(handler)
-      // The ingest response can be megabytes; X-Ray segments stop at 64 KB.
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
-      .use(
-        injectLambdaContext(logger, {
-          correlationIdPath: options.correlationIdPath ?? correlationPaths.API_GATEWAY_HTTP,
-          resetKeys: true,
-        }),
-      )
-      .use(logMetrics(metrics, { captureColdStartMetric: true }))
-      .use(errorMapping(options.mapError))
-  );
+  // Where tracing is off there is no Tracer (nor X-Ray SDK) to open segments with.
+  const traced = activeTracer
+    ? // The ingest response can be megabytes; X-Ray segments stop at 64 KB.
+      middy(handler).use(captureLambdaHandler(activeTracer, { captureResponse: false }))
+    : middy(handler);
+  return traced
+    .use(
+      injectLambdaContext(logger, {
+        correlationIdPath: options.correlationIdPath ?? correlationPaths.API_GATEWAY_HTTP,
+        resetKeys: true,
+      }),
+    )
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(errorMapping(options.mapError));
 }
 
 function errorMapping<TEvent, TResult>(
