@@ -264,7 +264,7 @@ HTTP path alone (HTTP API, authorizer, ingest function).
 | POST /events (authorizer + ingest function + PutRecords; ${t.http.retries} re-sent requests) | ${t.http.seconds.toFixed(1)} | ${int(t.http.eventsPerSecond)} |
 | end to end: first write until all three consumers processed every event (their checkpoints, below) | ${t.endToEnd.seconds.toFixed(1)} | ${int(t.endToEnd.eventsPerSecond)} |
 
-**HTTP ingest: ${(ratio * 100).toFixed(0)}% of raw PutRecords** (target: at least 70%; ${ratio >= 0.7 ? 'met' : 'not met'}), **every request
+**HTTP ingest: ${(ratio * 100).toFixed(1)}% of raw PutRecords** (target: at least 70%; ${ratio >= 0.7 ? 'met' : 'not met'}), **every request
 answered 200: ${throughputNon200 === 0 ? 'yes' : `no (${throughputNon200} other answers)`}** (${throughputNon200 === 0 ? 'met' : 'not met'}).
 Event loop delay p99 of this process (HTTP API, functions, mappings, Kinesis engine, dynalite,
 s3rver) during this phase: ${throughput.loopDelayP99Ms.toFixed(0)} ms. The writers share that one process with the three consumers
