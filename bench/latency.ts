@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { readPublished } from '../local/emulators.ts';
-import { aggregateKey, windowStart } from '../shared/aggregates/aggregateItem.ts';
+import { windowStart } from '../shared/aggregates/aggregateItem.ts';
+import { readAggregateTotals } from '../shared/aggregates/readAggregateTotals.ts';
 import { type BenchPipeline, postEvents } from './benchPipeline.ts';
 import { type Percentiles, percentiles } from './stats.ts';
 
@@ -179,16 +180,14 @@ export async function benchLatency(pipeline: BenchPipeline, options: LatencyOpti
       const pending = pendingGroups();
       for (let i = 0; i < pending.length; i += 100) {
         const chunk = pending.slice(i, i + 100);
-        const items = await batchGet(
-          documents,
-          aggregatesTable,
-          chunk.map((g) => ({ pk: aggregateKey({ type: g.type }), window: g.window })),
+        const totals = await Promise.all(
+          chunk.map((g) => readAggregateTotals(documents, aggregatesTable, { type: g.type }, g.window)),
         );
         const seenAt = performance.now();
-        for (const group of chunk) {
-          const count = Number(items.get(`${aggregateKey({ type: group.type })}\n${group.window}`)?.count ?? 0);
+        chunk.forEach((group, k) => {
+          const count = totals[k]?.count ?? 0;
           while (group.countedAt.length < Math.min(count, group.ids.length)) group.countedAt.push(seenAt);
-        }
+        });
       }
       await sleep(settings.pollMs.dynamodb);
     }

@@ -44,14 +44,14 @@ export function linesInWindows(lines: readonly ArchivedEventLine[], range: Windo
 }
 
 /**
- * Deletes every aggregate item of the windows, type-level and (type, source) alike, so that a
- * replay of the archive counts those windows afresh: with their watermarks gone, no archived event
- * is skipped, and each counts once. Reads the table with a Scan filtered on `window` (it has no
+ * Deletes every aggregate item of the windows, type-level and (type, source) alike, every shard's
+ * part, so that a replay of the archive counts those windows afresh: with their watermarks gone,
+ * no archived event is skipped, and each counts once. Reads the table with a Scan filtered on `window` (it has no
  * index over every item by window): its cost is the whole table's read, paid once per rebuild.
  * Returns how many items were deleted.
  *
  * @example
- * const deleted = await deleteAggregateWindows(dynamodb, 'kinesis-pipeline-dev-aggregates', range);
+ * const deleted = await deleteAggregateWindows(dynamodb, 'kinesis-pipeline-dev-aggregate-parts', range);
  */
 export async function deleteAggregateWindows(
   dynamodb: DynamoDBClient,
@@ -63,7 +63,7 @@ export async function deleteAggregateWindows(
     { client: dynamodb },
     {
       TableName: table,
-      ProjectionExpression: 'pk, #w',
+      ProjectionExpression: 'pk, sk',
       FilterExpression: '#w BETWEEN :first AND :last',
       ExpressionAttributeNames: { '#w': 'window' },
       ExpressionAttributeValues: { ':first': { S: range.first }, ':last': { S: range.last } },

@@ -21,18 +21,19 @@ export interface AggregateDependencies {
 
 /**
  * Folds one batch (records of one shard, in order) into the running aggregates: per event `type`
- * and per (`type`, `source`), per one-minute window of event time. Each record counts exactly once,
- * however often Lambda delivers it:
+ * and per (`type`, `source`), per one-minute window of event time, each as this shard's part (see
+ * shared/aggregates/aggregateItem.ts). Each record counts exactly once, however often Lambda
+ * delivers it, and batches of different shards never write the same item:
  *
- * - Every item keeps, per shard, the highest sequence number it has counted (its watermark), and a
- *   record at or below it is skipped. This holds because Lambda runs one batch per shard at a time
- *   (ParallelizationFactor 1, set in serverless.yml; with more, batches of one shard would run
- *   concurrently and the watermark would skip records) and delivers a shard's records in order,
- *   redelivering from the first failed record onward.
- * - Items are written with optimistic locking (`version`), so batches of two shards folding into the
- *   same item both count; see `writeAggregates`.
+ * - Every part keeps the position of the last event it counted (its watermark), and an event at or
+ *   below it is skipped. This holds because Lambda runs one batch per shard at a time
+ *   (ParallelizationFactor 1, set in resources/aggregate.yml; with more, batches of one shard would
+ *   run concurrently and the watermark would skip records) and delivers a shard's records in
+ *   order, redelivering from the first failed record onward.
+ * - Parts are still written with optimistic locking (`version`), so an overlap the mapping never
+ *   makes (an operator's replay beside it) cannot lose a count; see `writeAggregates`.
  *
- * Everything is computed first (decode, group by item, read, fold, write: one write per item with
+ * Everything is computed first (decode, group by part, read, fold, write: one write per part with
  * something new, not per record), then the batch utility reports per record, in shard order: a
  * record fails when it is invalid or when one of its two items could not be written. Valid records
  * after a failed one are applied anyway: Lambda will deliver them again (it retries from the lowest

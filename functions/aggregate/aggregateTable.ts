@@ -6,7 +6,7 @@ import {
   type PutCommand,
   type PutCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AggregateItem } from '../../shared/aggregates/aggregateItem.ts';
+import { type AggregateItem, partSortKey } from '../../shared/aggregates/aggregateItem.ts';
 import { batchGetConsistent, putIfVersion } from '../../shared/aws/versionedItems.ts';
 
 /** What the consumer needs of a DynamoDB document client (the shared one, or a wrapper in tests). */
@@ -21,22 +21,34 @@ export interface AggregateTable {
   tableName: string;
 }
 
+/** The table key of a part: the aggregate's key and `partSortKey(window, shardId)`. */
 export interface ItemKey {
   pk: string;
-  window: string;
+  sk: string;
 }
 
-/** A key (or an item, or a key DynamoDB sends back) as one string: `pk`, newline, `window`. */
-export const itemKeyId = (key: { pk?: unknown; window?: unknown }): string =>
-  `${String(key.pk)}\n${String(key.window)}`;
-
 /**
- * Reads many aggregates with `batchGetConsistent`. The result maps each key (`pk` + newline +
- * `window`, see `itemKeyId`) to its item, or to `undefined` when there is none; a key missing from
- * the map could not be read (still unprocessed, or its call failed): read it again with `readAggregate`.
+ * The table key of a group's part.
  *
  * @example
- * const stored = await readAggregates(table, [{ pk: 'T#page_view', window: '2026-11-25T21:04:00.000Z' }]);
+ * partKey({ pk: 'T#page_view', window: '2026-11-25T21:04:00.000Z', shardId: 'shardId-000000000000' });
+ * // { pk: 'T#page_view', sk: '2026-11-25T21:04:00.000Z#shardId-000000000000' }
+ */
+export const partKey = (part: { pk: string; window: string; shardId: string }): ItemKey => ({
+  pk: part.pk,
+  sk: partSortKey(part.window, part.shardId),
+});
+
+/** A key (or an item, or a key DynamoDB sends back) as one string: `pk`, newline, `sk`. */
+export const itemKeyId = (key: { pk?: unknown; sk?: unknown }): string => `${String(key.pk)}\n${String(key.sk)}`;
+
+/**
+ * Reads many parts with `batchGetConsistent`. The result maps each key (`pk` + newline + `sk`, see
+ * `itemKeyId`) to its item, or to `undefined` when there is none; a key missing from the map could
+ * not be read (still unprocessed, or its call failed): read it again with `readAggregate`.
+ *
+ * @example
+ * const stored = await readAggregates(table, [partKey(group)]);
  */
 export const readAggregates = (
   table: AggregateTable,
@@ -44,7 +56,7 @@ export const readAggregates = (
 ): Promise<Map<string, AggregateItem | undefined>> =>
   batchGetConsistent<AggregateItem>(
     table,
-    keys.map(({ pk, window }) => ({ pk, window })),
+    keys.map(({ pk, sk }) => ({ pk, sk })),
     itemKeyId,
   );
 
@@ -52,11 +64,11 @@ export const readAggregates = (
  * One strongly consistent read.
  *
  * @example
- * const stored = await readAggregate(table, { pk: 'T#page_view', window: '2026-11-25T21:04:00.000Z' });
+ * const stored = await readAggregate(table, partKey(group));
  */
 export async function readAggregate(table: AggregateTable, key: ItemKey): Promise<AggregateItem | undefined> {
   const output = await table.client.send(
-    new GetCommand({ TableName: table.tableName, Key: { pk: key.pk, window: key.window }, ConsistentRead: true }),
+    new GetCommand({ TableName: table.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
   );
   return output.Item as AggregateItem | undefined;
 }
@@ -64,7 +76,8 @@ export async function readAggregate(table: AggregateTable, key: ItemKey): Promis
 /**
  * Replaces the item only if the stored one is still the one it was folded from: absent when
  * `readVersion` is undefined, else at `readVersion`. Throws `ConditionalCheckFailedException` when
- * another writer (a batch of another shard) got there first.
+ * another writer got there first: only the part's own shard writes it, so that means two
+ * invocations for one shard overlapped, which Lambda does not do (ParallelizationFactor 1).
  *
  * @example
  * await putAggregate(table, folded.item, stored?.version);

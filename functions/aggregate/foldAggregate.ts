@@ -1,4 +1,4 @@
-import { type AggregateItem, hourOf, WINDOW_MS } from '../../shared/aggregates/aggregateItem.ts';
+import { type AggregateItem, byHourKey, partSortKey, WINDOW_MS } from '../../shared/aggregates/aggregateItem.ts';
 import type { AggregateGroup, Contribution } from './planAggregates.ts';
 
 export interface FoldOptions {
@@ -13,21 +13,21 @@ export interface FoldResult {
   item?: AggregateItem;
   /** Contributions counted by this fold. */
   folded: Contribution[];
-  /** Contributions at or below their shard's watermark: counted by an earlier delivery. */
+  /** Contributions at or below the part's watermark: counted by an earlier delivery. */
   skipped: Contribution[];
 }
 
 const SECONDS_PER_DAY = 86_400;
 
 /**
- * Folds a group into the stored item of its key and window (or into a new item), counting only the
- * contributions above the item's watermark for their shard, and raises the watermarks to the highest
- * sequence number counted. `version` goes up by one; the caller writes the result only if the
- * stored item is still at `current.version`.
+ * Folds a group (one shard's events of one key and window) into the stored part of that shard (or
+ * into a new part), counting only the contributions above the part's watermark, and raises the
+ * watermark to the last position counted. `version` goes up by one; the caller writes the result
+ * only if the stored part is still at `current.version`.
  *
  * Why a watermark suffices: Lambda delivers a shard's records in order, one batch at a time
  * (ParallelizationFactor 1), and after a failure redelivers from the first failed record onward.
- * So a record at or below the watermark of its shard has been counted into this very item.
+ * So an event at or below the watermark has been counted into this very part.
  *
  * @example
  * const { item, folded, skipped } = foldAggregate(stored, group, { nowMs: Date.now(), ttlDays: 30 });
@@ -37,17 +37,18 @@ export function foldAggregate(
   group: AggregateGroup,
   options: FoldOptions,
 ): FoldResult {
-  const watermarks = current?.shards ?? {};
   const folded: Contribution[] = [];
   const skipped: Contribution[] = [];
   for (const contribution of group.contributions) {
-    const watermark = watermarks[contribution.shardId];
-    if (watermark !== undefined && contribution.sequence <= watermark) skipped.push(contribution);
+    if (contribution.shardId !== group.shardId) {
+      throw new Error(`contribution of ${contribution.shardId} in the group of ${group.shardId}`);
+    }
+    if (current !== undefined && contribution.sequence <= current.watermark) skipped.push(contribution);
     else folded.push(contribution);
   }
   if (folded.length === 0) return { folded, skipped };
 
-  const shards = { ...watermarks };
+  let watermark = current?.watermark ?? '';
   let count = current?.count ?? 0;
   let valueCount = current?.valueCount ?? 0;
   let sum = current?.sum ?? 0;
@@ -55,9 +56,8 @@ export function foldAggregate(
   let max = current?.max;
   let firstMs = current ? Date.parse(current.firstEventTime) : Number.POSITIVE_INFINITY;
   let lastMs = current ? Date.parse(current.lastEventTime) : Number.NEGATIVE_INFINITY;
-  for (const { shardId, sequence, timeMs, value } of folded) {
-    const watermark = shards[shardId];
-    if (watermark === undefined || sequence > watermark) shards[shardId] = sequence;
+  for (const { sequence, timeMs, value } of folded) {
+    if (sequence > watermark) watermark = sequence;
     count += 1;
     firstMs = Math.min(firstMs, timeMs);
     lastMs = Math.max(lastMs, timeMs);
@@ -71,8 +71,10 @@ export function foldAggregate(
   const windowEndSeconds = (Date.parse(group.window) + WINDOW_MS) / 1000;
   const item: AggregateItem = {
     pk: group.pk,
+    sk: partSortKey(group.window, group.shardId),
     window: group.window,
-    ...(group.source === undefined ? { hour: hourOf(group.window) } : {}),
+    shardId: group.shardId,
+    ...(group.source === undefined ? { hour: byHourKey(group.window, group.pk, group.shardId) } : {}),
     type: group.type,
     ...(group.source === undefined ? {} : { source: group.source }),
     count,
@@ -82,7 +84,7 @@ export function foldAggregate(
     ...(max === undefined ? {} : { max }),
     firstEventTime: new Date(firstMs).toISOString(),
     lastEventTime: new Date(lastMs).toISOString(),
-    shards,
+    watermark,
     version: (current?.version ?? 0) + 1,
     expiresAt: windowEndSeconds + options.ttlDays * SECONDS_PER_DAY,
     updatedAt: new Date(options.nowMs).toISOString(),

@@ -16,10 +16,14 @@ export interface Contribution {
   value?: number;
 }
 
-/** Every contribution of a batch to one item: one key (`type` or `type`+`source`) in one window. */
+/**
+ * Every contribution of a batch to one item: one shard's part of one key (`type` or
+ * `type`+`source`) in one window.
+ */
 export interface AggregateGroup {
   pk: string;
   window: string;
+  shardId: string;
   type: string;
   /** Present on (type, source) groups only. */
   source?: string;
@@ -45,9 +49,9 @@ const DYNAMODB_PARTITION_KEY_MAX_BYTES = 2048;
 
 /**
  * Decodes a batch into its events (`streamEvents`: a KPL-aggregated record holds many) and groups
- * them by item: each valid event contributes to two items of the window
- * holding its event `time` (its `type`, and its `type` + `source`), so a late event simply lands in
- * its own, older window. Invalid events (not an event, a `value` or key DynamoDB cannot store) are
+ * them by item: each valid event contributes to two parts of the window holding its event `time`
+ * (its `type`, and its `type` + `source`, each its shard's part), so a late event simply lands in
+ * its own, older window. A batch holds one shard's records, so its groups are that shard's parts. Invalid events (not an event, a `value` or key DynamoDB cannot store) are
  * set aside with the reason and never reach an aggregate.
  *
  * Pure: no I/O, no clock. The table is written once per group, not once per record.
@@ -72,10 +76,11 @@ export function planAggregates(records: readonly KinesisStreamRecord[]): Aggrega
     const window = windowStart(contribution.timeMs);
     for (const scope of [{ type: event.type }, { type: event.type, source: event.source }]) {
       const pk = aggregateKey(scope);
-      const id = `${pk}\n${window}`;
+      const { shardId } = contribution;
+      const id = `${pk}\n${window}\n${shardId}`;
       let group = groups.get(id);
       if (group === undefined) {
-        group = { pk, window, ...scope, contributions: [] };
+        group = { pk, window, shardId, ...scope, contributions: [] };
         groups.set(id, group);
       }
       group.contributions.push(contribution);

@@ -6,6 +6,7 @@ import {
   type AggregateTable,
   isConditionalCheckFailed,
   itemKeyId,
+  partKey,
   putAggregate,
   readAggregate,
   readAggregates,
@@ -22,14 +23,14 @@ export interface WriteOptions {
   /** Items written at once. Default 16. */
   concurrency?: number;
   /**
-   * Attempts per item when another writer changed it in between (read, fold, put). Default 10:
-   * every shard's batches touch the same few type-level items, so with records pushed the moment
-   * they arrive (enhanced fan-out, no batching window) four shards often race for one item.
+   * Attempts per part when another writer changed it in between (read, fold, put). Default 3: a
+   * part has one writer, its shard's batch, so a conflict only comes from an overlap the event
+   * source mapping never makes (an operator's replay of the same shard running beside it).
    */
   attempts?: number;
   /** Backoff after a conflict: up to `min(maxDelayMs, baseDelayMs * 2^(attempt-1))`, full jitter. Default 20. */
   baseDelayMs?: number;
-  /** Cap of one backoff. Default 320 ms (so 10 attempts wait at most about 2 s in all). */
+  /** Cap of one backoff. Default 320 ms. */
   maxDelayMs?: number;
 }
 
@@ -44,13 +45,14 @@ export type WriteOutcome =
     }
   | { group: AggregateGroup; status: 'failed'; error: AggregateWriteError; conflicts: number };
 
-const DEFAULTS = Object.freeze({ concurrency: 16, attempts: 10, baseDelayMs: 20, maxDelayMs: 320 });
+const DEFAULTS = Object.freeze({ concurrency: 16, attempts: 3, baseDelayMs: 20, maxDelayMs: 320 });
 
 /**
- * Writes every group into its item with optimistic locking: one consistent batch read up front,
- * then per item fold (only records above the shard's watermark) and a conditional put. An item with
- * nothing new is not written. When the put's condition fails (a batch of another shard wrote the
- * item since it was read), the item is read again and folded again, up to `attempts` times.
+ * Writes every group into its shard's part with optimistic locking: one consistent batch read up
+ * front, then per part fold (only events above its watermark) and a conditional put. A part with
+ * nothing new is not written. When the put's condition fails (someone else wrote the part since it
+ * was read, which the event source mapping never does), the part is read again and folded again,
+ * up to `attempts` times.
  * Never throws: an item that could not be written comes back `failed` with the reason, so the
  * caller can fail exactly its records.
  *
@@ -70,9 +72,9 @@ export async function writeAggregates(
     baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
     maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
   };
-  const stored = await readAggregates(table, groups);
+  const stored = await readAggregates(table, groups.map(partKey));
   return mapConcurrent(groups, settings.concurrency, (group) => {
-    const id = itemKeyId(group);
+    const id = itemKeyId(partKey(group));
     return writeGroup(group, stored.has(id) ? { item: stored.get(id) } : undefined, table, settings);
   });
 }
@@ -98,7 +100,7 @@ async function writeGroup(
   };
   for (let attempt = 1; attempt <= settings.attempts; attempt += 1) {
     try {
-      if (!fresh) current = await readAggregate(table, group);
+      if (!fresh) current = await readAggregate(table, partKey(group));
       fresh = false;
       const { item, folded, skipped } = foldAggregate(current, group, {
         nowMs: settings.now(),

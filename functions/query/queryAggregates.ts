@@ -1,28 +1,22 @@
 import {
   type AggregateItem,
   type AggregateScope,
+  type AggregateTotals,
   aggregateKey,
   BY_HOUR_INDEX,
+  byHourKeys,
   hourOf,
+  partSortKeyRange,
+  sumAggregateParts,
 } from '../../shared/aggregates/aggregateItem.ts';
+import { type QueryReader, queryPages } from '../../shared/aws/queryPages.ts';
 import type { AggregatesCursor, AggregatesQuery } from './aggregatesParams.ts';
 import { collectSorted } from './collectSorted.ts';
 import { encodeCursor } from './cursor.ts';
-import { type QueryReader, queryPages } from './queryReader.ts';
+import { mergeByWindow } from './mergeByWindow.ts';
 
-/** One window's aggregate as the API shows it: no table internals (pk, hour, shards, version, TTL). */
-export interface AggregateView {
-  type: string;
-  source?: string;
-  window: string;
-  count: number;
-  valueCount: number;
-  sum: number;
-  min?: number;
-  max?: number;
-  firstEventTime: string;
-  lastEventTime: string;
-}
+/** One window's aggregate as the API shows it: its parts summed, no table internals (keys, shard, watermark, version, TTL). */
+export type AggregateView = AggregateTotals;
 
 export interface AggregatesPage {
   items: AggregateView[];
@@ -36,55 +30,77 @@ export interface AggregatesDeps {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * Parts read per DynamoDB call. A window of a busy type has a part per shard, so a page of the API
+ * needs many parts; 1,000 small parts are a few hundred KB, under the 1 MB a call returns anyway.
+ */
+const PARTS_PER_CALL = 1_000;
 
 /**
- * One page of aggregates, sorted by window then type. With a scope it queries that key's windows;
- * without, every type through the byHour index, one hour partition after the other.
+ * One page of aggregates, sorted by window then type, each the sum of its shards' parts. With a
+ * scope it queries that key's parts; without, every type's through the byHour index, one hour after
+ * the other, each hour's index partitions read side by side and merged in window order.
  *
  * @example
  * await queryAggregates({ from, to, limit: 500 }, { documents, table: 'aggregates' });
  */
 export async function queryAggregates(query: AggregatesQuery, deps: AggregatesDeps): Promise<AggregatesPage> {
-  const pages = query.scope ? keyPages(query, query.scope, deps) : hourPages(query, deps);
-  const { items, more } = await collectSorted(pages, query.limit, (item) => item.window, byWindowThenType);
+  const windows = query.scope ? keyWindows(query, query.scope, deps) : hourWindows(query, deps);
+  const { items, more } = await collectSorted(windows, query.limit, (item) => item.window, byWindowThenType);
   const last = items[items.length - 1];
   return {
-    items: items.map(toAggregateView),
+    items,
     ...(more && last && { nextCursor: encodeCursor(cursorAfter(last, query.scope === undefined)) }),
   };
 }
 
-/** The windows of one key, after the cursor's window. */
-async function* keyPages(query: AggregatesQuery, scope: AggregateScope, deps: AggregatesDeps) {
-  const lo = query.after ? maxIso(query.from, nextMillisecond(query.after.window)) : query.from;
-  if (lo > query.to) return;
-  yield* queryPages<AggregateItem>(deps.documents, {
+/** The windows of one key after the cursor's window, one at a time, its parts summed. */
+async function* keyWindows(query: AggregatesQuery, scope: AggregateScope, deps: AggregatesDeps) {
+  const from = query.after ? maxIso(query.from, nextMillisecond(query.after.window)) : query.from;
+  if (from > query.to) return;
+  const { lo, hi } = partSortKeyRange(from, query.to);
+  const parts = queryPages<AggregateItem>(deps.documents, {
     TableName: deps.table,
-    KeyConditionExpression: '#pk = :pk AND #window BETWEEN :lo AND :hi',
-    ExpressionAttributeNames: { '#pk': 'pk', '#window': 'window' },
-    ExpressionAttributeValues: { ':pk': aggregateKey(scope), ':lo': lo, ':hi': query.to },
-    Limit: query.limit + 1,
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+    ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+    ExpressionAttributeValues: { ':pk': aggregateKey(scope), ':lo': lo, ':hi': hi },
+    Limit: PARTS_PER_CALL,
   });
+  for await (const window of mergeByWindow([parts])) yield [sumAggregateParts(window)];
 }
 
-/** Every type's windows, hour partition by hour partition, after the cursor's (window, type). */
-async function* hourPages(query: AggregatesQuery, deps: AggregatesDeps) {
+/** Every type's windows, hour by hour, after the cursor's (window, type): one window at a time, each type's parts summed. */
+async function* hourWindows(query: AggregatesQuery, deps: AggregatesDeps) {
   const after = query.after;
   const lo = after ? maxIso(query.from, after.window) : query.from;
   if (lo > query.to) return;
   for (const hour of hoursBetween(lo, query.to)) {
-    const pages = queryPages<AggregateItem>(deps.documents, {
-      TableName: deps.table,
-      IndexName: BY_HOUR_INDEX,
-      KeyConditionExpression: '#hour = :hour AND #window BETWEEN :lo AND :hi',
-      ExpressionAttributeNames: { '#hour': 'hour', '#window': 'window' },
-      ExpressionAttributeValues: { ':hour': hour, ':lo': lo, ':hi': query.to },
-      Limit: query.limit + 1,
-    });
-    for await (const items of pages) {
-      yield after ? items.filter((item) => isAfter(item, after)) : items;
+    const partitions = byHourKeys(hour).map((partition) =>
+      queryPages<AggregateItem>(deps.documents, {
+        TableName: deps.table,
+        IndexName: BY_HOUR_INDEX,
+        KeyConditionExpression: '#hour = :hour AND #window BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#hour': 'hour', '#window': 'window' },
+        ExpressionAttributeValues: { ':hour': partition, ':lo': lo, ':hi': query.to },
+        Limit: PARTS_PER_CALL,
+      }),
+    );
+    for await (const window of mergeByWindow(partitions)) {
+      const types = sumByKey(window);
+      yield after ? types.filter((item) => isAfter(item, after)) : types;
     }
   }
+}
+
+/** The parts of one window summed per key (`pk`). */
+function sumByKey(parts: readonly AggregateItem[]): AggregateTotals[] {
+  const byKey = new Map<string, AggregateItem[]>();
+  for (const part of parts) {
+    const same = byKey.get(part.pk);
+    if (same) same.push(part);
+    else byKey.set(part.pk, [part]);
+  }
+  return [...byKey.values()].map(sumAggregateParts);
 }
 
 /** `YYYY-MM-DDTHH` of every hour from the one holding `from` to the one holding `to`. */
@@ -96,11 +112,11 @@ export function hoursBetween(from: string, to: string): string[] {
   return hours;
 }
 
-function isAfter(item: AggregateItem, after: AggregatesCursor): boolean {
+function isAfter(item: AggregateTotals, after: AggregatesCursor): boolean {
   return item.window > after.window || (item.window === after.window && 'type' in after && item.type > after.type);
 }
 
-function byWindowThenType(a: AggregateItem, b: AggregateItem): number {
+function byWindowThenType(a: AggregateTotals, b: AggregateTotals): number {
   return compareStrings(a.window, b.window) || compareStrings(a.type, b.type);
 }
 
@@ -108,25 +124,9 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function cursorAfter(item: AggregateItem, allTypes: boolean): AggregatesCursor {
+function cursorAfter(item: AggregateTotals, allTypes: boolean): AggregatesCursor {
   return allTypes ? { by: 'all', window: item.window, type: item.type } : { by: 'key', window: item.window };
 }
 
 const maxIso = (a: string, b: string): string => (a > b ? a : b);
 const nextMillisecond = (iso: string): string => new Date(Date.parse(iso) + 1).toISOString();
-
-/** Picks the public attributes, so an attribute added to the table never leaks by accident. */
-export function toAggregateView(item: AggregateItem): AggregateView {
-  return {
-    type: item.type,
-    ...(item.source !== undefined && { source: item.source }),
-    window: item.window,
-    count: item.count,
-    valueCount: item.valueCount,
-    sum: item.sum,
-    ...(item.min !== undefined && { min: item.min }),
-    ...(item.max !== undefined && { max: item.max }),
-    firstEventTime: item.firstEventTime,
-    lastEventTime: item.lastEventTime,
-  };
-}

@@ -1,8 +1,8 @@
 import { type AlertItem, type AlertState, BY_STATE_INDEX } from '../../shared/alerts/alertItem.ts';
+import { type QueryReader, queryPages } from '../../shared/aws/queryPages.ts';
 import type { AlertsCursor, AlertsQuery } from './alertsParams.ts';
 import { collectSorted } from './collectSorted.ts';
 import { encodeCursor } from './cursor.ts';
-import { type QueryReader, queryPages } from './queryReader.ts';
 
 /** An alert as the API shows it: no rule evaluation state (recent matches, notification, version). */
 export type AlertView = Pick<

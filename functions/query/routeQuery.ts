@@ -1,4 +1,5 @@
 import { fromAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
+import type { QueryReader } from '../../shared/aws/queryPages.ts';
 import { PipelineError } from '../../shared/errors.ts';
 import { type HttpResponse, jsonResponse } from '../../shared/http/jsonResponse.ts';
 import { parseAggregatesParams } from './aggregatesParams.ts';
@@ -6,7 +7,6 @@ import { parseAlertsParams } from './alertsParams.ts';
 import type { QueryParams } from './parseParams.ts';
 import { queryAggregates } from './queryAggregates.ts';
 import { queryAlerts } from './queryAlerts.ts';
-import type { QueryReader } from './queryReader.ts';
 
 /** The parts of an HTTP API (payload 2.0) request the query API reads. */
 export interface QueryRequest {

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
   DescribeStreamConsumerCommand,
@@ -176,11 +181,39 @@ async function ensureTable(dynamodb: DynamoDBClient, table: LocalTable): Promise
     await dynamodb.send(new CreateTableCommand(table.definition)).catch((error: unknown) => {
       if (!isNamed(error, 'ResourceInUseException')) throw error;
     });
+  } else {
+    const [kept, declared] = [keysOf(existing), keysOf(table.definition)];
+    if (kept !== declared) {
+      throw new Error(
+        `exists in the local data with keys ${kept}, but the template declares ${declared}; ` +
+          'it was created by an older version of the template. Its data cannot be kept: start with ' +
+          '`npm start -- --fresh` (removes all local data), or delete just this table',
+      );
+    }
   }
   await pollUntil(async () => ((await describe())?.TableStatus === 'ACTIVE' ? true : undefined), {
     what: `table ${table.name} ACTIVE`,
     timeoutMs: ACTIVE_TIMEOUT_MS,
   });
+}
+
+/**
+ * A table's key schema and its indexes' as one line, for comparing what exists with what the
+ * template declares (CloudFormation cannot change either in place either).
+ *
+ * @example
+ * keysOf({ KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }); // '(pk HASH)'
+ */
+function keysOf(table: {
+  KeySchema?: readonly KeySchemaElement[];
+  GlobalSecondaryIndexes?: ReadonlyArray<{ IndexName?: string; KeySchema?: readonly KeySchemaElement[] }>;
+}): string {
+  const key = (schema: readonly KeySchemaElement[] | undefined) =>
+    `(${(schema ?? []).map((element) => `${element.AttributeName} ${element.KeyType}`).join(', ')})`;
+  const indexes = [...(table.GlobalSecondaryIndexes ?? [])]
+    .sort((a, b) => String(a.IndexName).localeCompare(String(b.IndexName)))
+    .map((index) => ` and index ${index.IndexName} ${key(index.KeySchema)}`);
+  return key(table.KeySchema) + indexes.join('');
 }
 
 async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {

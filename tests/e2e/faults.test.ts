@@ -156,7 +156,7 @@ beforeAll(async () => {
       rules: {
         callFailureRate: 0.08,
         callFailures: dynamoDbCallFailures,
-        applies: (request) => dynamoDbTablesOf(request).some((table) => /-(aggregates|alerts)$/.test(table)),
+        applies: (request) => dynamoDbTablesOf(request).some((table) => /-(aggregate-parts|alerts)$/.test(table)),
       },
     }),
     s3: await startFaultProxy({

@@ -55,12 +55,12 @@ async function aggregates(): Promise<string[]> {
     .sort();
 }
 
-/** The key of every aggregate item, with the client and table to change them by hand. */
+/** The key of every aggregate part, with the client and table to change them by hand. */
 async function aggregateKeys() {
   const { dynamodb } = clientsFor(runtime.endpoints);
   const table = runtime.endpoints.tables.AggregatesTable ?? '';
   const { Items: keys = [] } = await dynamodb.send(
-    new ScanCommand({ TableName: table, ProjectionExpression: 'pk, #w', ExpressionAttributeNames: { '#w': 'window' } }),
+    new ScanCommand({ TableName: table, ProjectionExpression: 'pk, sk' }),
   );
   return { dynamodb, table, keys };
 }

@@ -1,3 +1,5 @@
+import { type AggregateItem, sumAggregateParts } from '../../shared/aggregates/aggregateItem.ts';
+
 /** Count, value count, sum, min and max: what the aggregates consumer keeps per window and key. */
 export interface Totals {
   count: number;
@@ -64,26 +66,23 @@ export function foldWindows(
   return totals;
 }
 
-/** What an aggregate item stores, as the tests compare it: its key and totals, no bookkeeping. */
-type StoredAggregate = Partial<
-  Record<'pk' | 'window' | 'count' | 'valueCount' | 'sum' | 'min' | 'max' | 'firstEventTime' | 'lastEventTime', unknown>
->;
-
 /**
- * Stored aggregate items without their bookkeeping (watermarks, versions, TTL), for comparing
- * with the totals expected from the events.
+ * Stored aggregate parts summed per key and window, without their bookkeeping (shard, watermark,
+ * version, TTL), sorted by key then window, for comparing with the totals expected from the events.
  *
  * @example
  * expect(storedTotals(await scanTable(table))).toEqual(expectedTotals(events));
  */
-export const storedTotals = (items: readonly StoredAggregate[]) =>
-  items.map(({ pk, window, count, valueCount, sum, min, max, firstEventTime, lastEventTime }) => ({
-    pk,
-    window,
-    count,
-    valueCount,
-    sum,
-    ...(min === undefined ? {} : { min, max }),
-    firstEventTime,
-    lastEventTime,
-  }));
+export function storedTotals(parts: readonly object[]) {
+  const byKey = new Map<string, AggregateItem[]>();
+  for (const part of parts as unknown as readonly AggregateItem[]) {
+    const id = `${part.pk} ${part.window}`;
+    byKey.set(id, [...(byKey.get(id) ?? []), part]);
+  }
+  return [...byKey.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, same]) => {
+      const { type: _type, source: _source, ...totals } = sumAggregateParts(same);
+      return { pk: same[0]?.pk, ...totals };
+    });
+}

@@ -366,7 +366,7 @@ export const s3CallFailures: readonly InjectedFailure[] = Object.freeze([
  * TransactWriteItems/TransactGetItems), for rules that fault some tables only.
  *
  * @example
- * applies: (request) => dynamoDbTablesOf(request).some((table) => table.endsWith('-aggregates'))
+ * applies: (request) => dynamoDbTablesOf(request).some((table) => table.endsWith('-aggregate-parts'))
  */
 export function dynamoDbTablesOf(request: ProxiedRequest): string[] {
   let input: {

@@ -33,7 +33,7 @@ const stringKey = (hash: string, range?: string) => ({
 });
 
 /**
- * AggregatesTable as serverless.yml declares it: `pk` + `window`, the `byHour` index (dynalite has
+ * AggregatesTable as resources/tables.yml declares it: `pk` + `sk`, the `byHour` index (dynalite has
  * no TTL, so `expiresAt` is not switched on). The template tests check serverless.yml says the same.
  */
 export async function createAggregatesTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -41,8 +41,8 @@ export async function createAggregatesTable(client: DynamoDBClient, tableName: s
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'window', 'hour'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      ...stringKey('pk', 'window'),
+      AttributeDefinitions: ['pk', 'sk', 'hour', 'window'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      ...stringKey('pk', 'sk'),
       GlobalSecondaryIndexes: [
         { IndexName: BY_HOUR_INDEX, ...stringKey('hour', 'window'), Projection: { ProjectionType: 'ALL' } },
       ],

@@ -40,7 +40,7 @@ export interface SnapshotClients {
 export async function snapshotSinks(sinks: Sinks, clients: SnapshotClients): Promise<SinkSnapshot> {
   const [objects, aggregates, alerts, published] = await Promise.all([
     bucketObjects(clients.s3, sinks.bucket),
-    scanItems(clients.documents, sinks.aggregatesTable, (item) => `${item.pk}\n${item.window}`),
+    scanItems(clients.documents, sinks.aggregatesTable, (item) => `${item.pk}\n${item.sk}`),
     scanItems(clients.documents, sinks.alertsTable, (item) => String(item.alertKey)),
     readPublished(clients.snsSinkDir, sinks.topicName),
   ]);

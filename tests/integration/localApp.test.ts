@@ -2,7 +2,7 @@ import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -271,6 +271,31 @@ describe('provisionLocalApp', () => {
         new PutRecordCommand({ StreamName: stream?.name, Data: big, PartitionKey: 'big' }),
       );
       expect(put.SequenceNumber).toBeDefined();
+    } finally {
+      await emulators.stop();
+    }
+  });
+
+  it('refuses, naming both, a table kept from an older template whose keys differ from the declared ones', async () => {
+    const emulators = await startEmulators({ region });
+    try {
+      const clients = localClients(emulators);
+      const aggregates = app.tables.find((table) => table.logicalId === 'AggregatesTable');
+      expect(aggregates).toBeDefined();
+      // The aggregates table as it was before the per-shard parts: one item per key and minute.
+      await clients.dynamodb.send(
+        new CreateTableCommand({
+          ...(aggregates?.definition as NonNullable<typeof aggregates>['definition']),
+          AttributeDefinitions: ['pk', 'window', 'hour'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'window', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+      await expect(provisionLocalApp(app, clients)).rejects.toThrow(
+        /table \S+-aggregate-parts: exists in the local data with keys \(pk HASH, window RANGE\) and index byHour \(hour HASH, window RANGE\), but the template declares \(pk HASH, sk RANGE\) .*npm start -- --fresh/,
+      );
     } finally {
       await emulators.stop();
     }

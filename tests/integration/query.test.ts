@@ -2,7 +2,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
-import { type AggregateItem, aggregateKey, hourOf } from '../../shared/aggregates/aggregateItem.ts';
+import {
+  type AggregateItem,
+  aggregateKey,
+  BY_HOUR_PARTITIONS,
+  byHourKey,
+  partSortKey,
+} from '../../shared/aggregates/aggregateItem.ts';
 import { type AlertItem, alertKey } from '../../shared/alerts/alertItem.ts';
 import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
@@ -78,31 +84,46 @@ async function createTables(client: DynamoDBClient): Promise<void> {
   await createAlertsTable(client, ALERTS);
 }
 
-/** A stored aggregate as the aggregate consumer writes it, internals included. */
-function anAggregate(type: string, window: string, count: number, source?: string): AggregateItem {
-  return {
-    pk: aggregateKey(source === undefined ? { type } : { type, source }),
-    window,
-    ...(source === undefined && { hour: hourOf(window) }),
-    type,
-    ...(source !== undefined && { source }),
-    count,
-    valueCount: 1,
-    sum: count * 10,
-    min: 1,
-    max: count,
-    firstEventTime: window,
-    lastEventTime: window.replace(':00.000Z', ':59.000Z'),
-    shards: { 'shardId-000000000000': '0'.repeat(130) },
-    version: 1,
-    expiresAt: 2_000_000_000,
-    updatedAt: window,
-  };
+const shardIdOf = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
+
+/**
+ * A stored aggregate as the aggregate consumer writes it, internals included: `count` events spread
+ * over up to `shards` shards' parts (the first parts take the remainder), each part's sum 10 per
+ * event, its min 1 and its max its own count, so the totals are `count`, `10 * count`, 1 and the
+ * largest part's count.
+ */
+function anAggregate(type: string, window: string, count: number, source?: string, shards = 3): AggregateItem[] {
+  const pk = aggregateKey(source === undefined ? { type } : { type, source });
+  const parts = Math.min(count, shards);
+  return Array.from({ length: parts }, (_, n) => {
+    const shardId = shardIdOf(n);
+    const partCount = Math.floor(count / parts) + (n < count % parts ? 1 : 0);
+    return {
+      pk,
+      sk: partSortKey(window, shardId),
+      window,
+      shardId,
+      ...(source === undefined && { hour: byHourKey(window, pk, shardId) }),
+      type,
+      ...(source !== undefined && { source }),
+      count: partCount,
+      valueCount: partCount,
+      sum: partCount * 10,
+      min: 1,
+      max: partCount,
+      firstEventTime: window,
+      lastEventTime: window.replace(':00.000Z', n === 0 ? ':59.000Z' : ':30.000Z'),
+      watermark: '0'.repeat(130),
+      version: 1,
+      expiresAt: 2_000_000_000,
+      updatedAt: window,
+    };
+  });
 }
 
 const W = (hhmm: string) => `2026-11-25T${hhmm}:00.000Z`;
-/** Type-level items over three hour partitions; window 21:00 holds five types (ties in the index). */
-const TYPE_ITEMS: AggregateItem[] = [
+/** Type-level aggregates over three hours; window 21:00 holds five types (ties in the index). */
+const TYPE_ITEMS: AggregateItem[][] = [
   anAggregate('page_view', W('20:58'), 1),
   anAggregate('error', W('20:59'), 2),
   ...['zeta', 'alpha', 'page_view', 'error', 'click'].map((type, i) => anAggregate(type, W('21:00'), 10 + i)),
@@ -113,6 +134,17 @@ const TYPE_ITEMS: AggregateItem[] = [
 ];
 const OUTSIDE = [anAggregate('error', W('20:57'), 99), anAggregate('error', W('22:02'), 99)];
 const SOURCE_ITEMS = [anAggregate('error', W('21:00'), 7, 'shop#eu'), anAggregate('error', W('21:30'), 8, 'shop#eu')];
+/**
+ * A busy stream: 12 types, each seen by all 32 shards in four windows over two hours, far from the
+ * windows above. Type i has 32 × (i + 1) events in each window, i + 1 per shard.
+ */
+const MANY_TYPES = Array.from({ length: 12 }, (_, i) => `type_${String(i).padStart(2, '0')}`);
+const MANY_WINDOWS = ['10:00', '10:01', '10:59', '11:00'].map((hhmm) => `2026-11-26T${hhmm}:00.000Z`);
+const MANY_SHARDS = MANY_WINDOWS.flatMap((window) =>
+  MANY_TYPES.map((type, i) => anAggregate(type, window, 32 * (i + 1), undefined, 32)),
+);
+/** The first part of each aggregate: its type and window. */
+const firstParts = (aggregates: AggregateItem[][]) => aggregates.flatMap((parts) => parts.slice(0, 1));
 const RANGE = { from: '2026-11-25T20:58:00Z', to: '2026-11-25T22:01:00Z' };
 
 const PUBLIC_AGGREGATE_KEYS = [
@@ -178,7 +210,7 @@ beforeAll(async () => {
   const clients = await import('../../shared/aws/clients.ts');
   documents = clients.dynamoDbDocumentClient();
   await createTables(clients.dynamoDbClient());
-  await putAll(AGGREGATES, [...TYPE_ITEMS, ...OUTSIDE, ...SOURCE_ITEMS]);
+  await putAll(AGGREGATES, [...TYPE_ITEMS, ...OUTSIDE, ...SOURCE_ITEMS, ...MANY_SHARDS].flat());
   await putAll(ALERTS, ALERT_ITEMS);
   handler = (await import('../../functions/query/handler.ts')).handler as unknown as typeof handler;
 });
@@ -191,7 +223,7 @@ describe('GET /aggregates against dynalite', () => {
   it('lists every type in the range by window then type, in one page', async () => {
     const { statusCode, json } = await get('/aggregates', RANGE);
     expect(statusCode).toBe(200);
-    const expected = [...TYPE_ITEMS].sort(byWindowThenType);
+    const expected = firstParts(TYPE_ITEMS).sort(byWindowThenType);
     expect(json.items.map((item: AggregateItem) => [item.window, item.type])).toEqual(
       expected.map((item) => [item.window, item.type]),
     );
@@ -217,7 +249,11 @@ describe('GET /aggregates against dynalite', () => {
       expect(pages.every((page) => page.items.length <= limit)).toBe(true);
       expect(pages.slice(0, -1).every((page) => page.items.length === limit)).toBe(true);
       const seen = pages.flatMap((page) => page.items.map((item: AggregateItem) => `${item.window} ${item.type}`));
-      expect(seen).toEqual([...TYPE_ITEMS].sort(byWindowThenType).map((item) => `${item.window} ${item.type}`));
+      expect(seen).toEqual(
+        firstParts(TYPE_ITEMS)
+          .sort(byWindowThenType)
+          .map((item) => `${item.window} ${item.type}`),
+      );
     },
   );
 
@@ -248,6 +284,7 @@ describe('GET /aggregates against dynalite', () => {
       [W('21:00'), 'shop#eu', 7],
       [W('21:30'), 'shop#eu', 8],
     ]);
+    expect(json.items[0]).toMatchObject({ sum: 70, min: 1, max: 3, lastEventTime: '2026-11-25T21:00:59.000Z' });
   });
 
   it('finds an item at the far end of a 7-day range (169 hour partitions)', async () => {
@@ -257,6 +294,41 @@ describe('GET /aggregates against dynalite', () => {
     const last = await allPages('/aggregates', { from: '2026-11-18T22:02:00Z', to: '2026-11-25T22:02:00Z' });
     expect(last.flatMap((page) => page.items)).toHaveLength(TYPE_ITEMS.length + OUTSIDE.length);
   });
+
+  it('spreads the type-level parts of an hour over every byHour index partition, evenly', () => {
+    const perPartition = new Map<string, number>();
+    for (const part of MANY_SHARDS.flat().filter((part) => part.window.startsWith('2026-11-26T10'))) {
+      perPartition.set(part.hour ?? '', (perPartition.get(part.hour ?? '') ?? 0) + 1);
+    }
+    expect([...perPartition.keys()].sort()).toEqual(
+      Array.from({ length: BY_HOUR_PARTITIONS }, (_, n) => `2026-11-26T10#${n}`),
+    );
+    // 3 windows × 12 types × 32 shards: 1,152 parts, 144 a partition if spread perfectly.
+    const mean = (3 * 12 * 32) / BY_HOUR_PARTITIONS;
+    for (const count of perPartition.values()) expect(Math.abs(count - mean)).toBeLessThan(mean * 0.25);
+  });
+
+  it.each([7, 1000])(
+    'reads every type of a 32-shard stream back from all index partitions, each window summed once (limit %i)',
+    async (limit) => {
+      const range = { from: '2026-11-26T10:00:00Z', to: '2026-11-26T11:00:00Z' };
+      const items = (await allPages('/aggregates', { ...range, limit: String(limit) })).flatMap((page) => page.items);
+      const expected = MANY_WINDOWS.flatMap((window) =>
+        MANY_TYPES.map((type, i) => ({
+          type,
+          window,
+          count: 32 * (i + 1),
+          valueCount: 32 * (i + 1),
+          sum: 320 * (i + 1),
+          min: 1,
+          max: i + 1,
+          firstEventTime: window,
+          lastEventTime: window.replace(':00.000Z', ':59.000Z'),
+        })),
+      );
+      expect(items).toEqual(expected);
+    },
+  );
 
   it('answers 400 with a clear message for bad parameters and foreign cursors', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [

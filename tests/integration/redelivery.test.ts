@@ -432,7 +432,7 @@ function expectedTotals(events: readonly TestEvent[]) {
   }
   return [...totals.values()]
     .map(({ first, last, ...total }) => ({ ...total, firstEventTime: iso(first), lastEventTime: iso(last) }))
-    .sort((a, b) => `${a.pk}\n${a.window}`.localeCompare(`${b.pk}\n${b.window}`));
+    .sort((a, b) => `${a.pk} ${a.window}`.localeCompare(`${b.pk} ${b.window}`));
 }
 
 const messagesOf = (snapshot: SinkSnapshot) => snapshot.notifications.map((n) => JSON.parse(n.message) as AlertMessage);

@@ -5,7 +5,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AggregateDependencies, aggregateBatch } from '../../functions/aggregate/aggregateBatch.ts';
 import type { AggregateTableClient } from '../../functions/aggregate/aggregateTable.ts';
-import type { AggregateItem } from '../../shared/aggregates/aggregateItem.ts';
+import { type AggregateItem, paddedSequence } from '../../shared/aggregates/aggregateItem.ts';
 import { encodeAggregated } from '../../shared/kinesis/kplAggregation.ts';
 import { metrics } from '../../shared/observability/powertools.ts';
 import { aKinesisBatch, aPipelineRecordBytes, sequence } from '../helpers/kinesisEvents.ts';
@@ -14,6 +14,7 @@ import { lambdaContext } from '../helpers/lambdaContext.ts';
 const TABLE = 'aggregates';
 const TIME = '2026-11-25T21:04:10.000Z';
 const WINDOW = '2026-11-25T21:04:00.000Z';
+const SHARD = 'shardId-000000000000';
 
 interface FakeOptions {
   /** Put of a matching item throws this error instead of writing. */
@@ -34,7 +35,7 @@ function fakeTable(options: FakeOptions = {}) {
   let batchGets = 0;
   let inFlight = 0;
   let maxInFlight = 0;
-  const id = (key: { pk?: unknown; window?: unknown }) => `${String(key.pk)}|${String(key.window)}`;
+  const id = (key: { pk?: unknown; sk?: unknown }) => `${String(key.pk)}|${String(key.sk)}`;
   const conditionFailed = () =>
     Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
   const client: AggregateTableClient = {
@@ -77,7 +78,8 @@ function fakeTable(options: FakeOptions = {}) {
     items,
     puts,
     conditionFailed,
-    get: (pk: string) => items.get(`${pk}|${WINDOW}`),
+    /** The part of the batches' shard (aKinesisBatch's default) of a key in WINDOW. */
+    get: (pk: string) => items.get(`${pk}|${WINDOW}#${SHARD}`),
     maxInFlight: () => maxInFlight,
   };
 }
@@ -205,12 +207,12 @@ describe('aggregateBatch', () => {
     await expect(aggregateBatch(event, context, deps(table.client))).rejects.toThrow(FullBatchFailureError);
   });
 
-  it('re-reads and folds again when another writer changed the item, keeping both contributions', async () => {
+  it('re-reads and folds again when another writer changed the part, keeping both contributions', async () => {
     const table = fakeTable({
       failPut: (item, attempt) => {
         if (item.pk !== 'T#click' || attempt !== 1) return undefined;
-        // Another shard's batch wrote the item between this batch's read and its put.
-        table.items.set(`T#click|${WINDOW}`, { ...item, count: 10, sum: 100, shards: { 'shardId-000000000009': '1' } });
+        // Something else (an operator's replay of this shard) wrote the part between this batch's read and its put.
+        table.items.set(`T#click|${WINDOW}#${SHARD}`, { ...item, count: 10, sum: 100, watermark: paddedSequence('0') });
         return table.conditionFailed();
       },
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldAggregate } from '../../functions/aggregate/foldAggregate.ts';
 import type { AggregateGroup, Contribution } from '../../functions/aggregate/planAggregates.ts';
-import { eventWatermark, paddedSequence } from '../../shared/aggregates/aggregateItem.ts';
+import { byHourKey, eventWatermark, paddedSequence } from '../../shared/aggregates/aggregateItem.ts';
 import { sequence } from '../helpers/kinesisEvents.ts';
 
 const SHARD = 'shardId-000000000000';
@@ -20,15 +20,16 @@ function contribution(n: number, second: number, value?: number, shardId = SHARD
   return c;
 }
 
-const typeGroup = (contributions: Contribution[]): AggregateGroup => ({
+const typeGroup = (contributions: Contribution[], shardId = SHARD): AggregateGroup => ({
   pk: 'T#click',
   window: WINDOW,
+  shardId,
   type: 'click',
   contributions,
 });
 
 describe('foldAggregate', () => {
-  it('creates the item: count, value statistics, event times, watermark, hour, TTL from the window end', () => {
+  it("creates the shard's part: count, value statistics, event times, watermark, hour, TTL from the window end", () => {
     const { item, folded, skipped } = foldAggregate(
       undefined,
       typeGroup([contribution(1, 30, 2.5), contribution(2, 5), contribution(3, 59, -1)]),
@@ -38,8 +39,10 @@ describe('foldAggregate', () => {
     expect(skipped).toEqual([]);
     expect(item).toEqual({
       pk: 'T#click',
+      sk: `${WINDOW}#${SHARD}`,
       window: WINDOW,
-      hour: '2026-11-25T21',
+      shardId: SHARD,
+      hour: byHourKey(WINDOW, 'T#click', SHARD),
       type: 'click',
       count: 3,
       valueCount: 2,
@@ -48,7 +51,7 @@ describe('foldAggregate', () => {
       max: 2.5,
       firstEventTime: '2026-11-25T21:04:05.000Z',
       lastEventTime: '2026-11-25T21:04:59.000Z',
-      shards: { [SHARD]: paddedSequence(sequence(3)) },
+      watermark: paddedSequence(sequence(3)),
       version: 1,
       expiresAt: Date.parse('2026-11-25T21:05:00.000Z') / 1000 + 30 * 86_400,
       updatedAt: '2026-11-25T21:06:00.000Z',
@@ -76,7 +79,7 @@ describe('foldAggregate', () => {
       max: 8,
       firstEventTime: '2026-11-25T21:04:03.000Z',
       lastEventTime: '2026-11-25T21:04:40.000Z',
-      shards: { [SHARD]: paddedSequence(sequence(4)) },
+      watermark: paddedSequence(sequence(4)),
       version: 2,
     });
   });
@@ -88,13 +91,12 @@ describe('foldAggregate', () => {
     expect(again.skipped).toHaveLength(2);
   });
 
-  it('keeps one watermark per shard, so another shard with lower sequence numbers still counts', () => {
-    const stored = foldAggregate(undefined, typeGroup([contribution(900, 1, 1)]), options).item;
-    const { item } = foldAggregate(stored, typeGroup([contribution(5, 2, 1, OTHER)]), options);
-    expect(item).toMatchObject({
-      count: 2,
-      shards: { [SHARD]: paddedSequence(sequence(900)), [OTHER]: paddedSequence(sequence(5)) },
-    });
+  it('refuses a contribution of another shard: each shard folds only into its own part', () => {
+    expect(() => foldAggregate(undefined, typeGroup([contribution(5, 2, 1, OTHER)]), options)).toThrow(
+      /contribution of shardId-000000000001 in the group of shardId-000000000000/,
+    );
+    const { item } = foldAggregate(undefined, typeGroup([contribution(5, 2, 1, OTHER)], OTHER), options);
+    expect(item).toMatchObject({ sk: `${WINDOW}#${OTHER}`, shardId: OTHER, hour: byHourKey(WINDOW, 'T#click', OTHER) });
   });
 
   it('compares sequence numbers as numbers, not as text of different lengths', () => {
@@ -103,7 +105,7 @@ describe('foldAggregate', () => {
     const stored = foldAggregate(undefined, typeGroup([short]), options).item;
     const { folded, item } = foldAggregate(stored, typeGroup([long]), options);
     expect(folded).toEqual([long]);
-    expect(item?.shards[SHARD]).toBe(paddedSequence('100'));
+    expect(item?.watermark).toBe(paddedSequence('100'));
   });
 
   it('orders the user records of an aggregated record by sub-sequence number, between their neighbours', () => {
@@ -131,7 +133,7 @@ describe('foldAggregate', () => {
     const { item } = foldAggregate(undefined, { ...typeGroup([late]), window: '2026-11-25T20:00:00.000Z' }, options);
     expect(item).toMatchObject({
       window: '2026-11-25T20:00:00.000Z',
-      hour: '2026-11-25T20',
+      hour: byHourKey('2026-11-25T20:00:00.000Z', 'T#click', SHARD),
       firstEventTime: '2026-11-25T20:00:12.000Z',
       lastEventTime: '2026-11-25T20:00:12.000Z',
       expiresAt: Date.parse('2026-11-25T20:01:00.000Z') / 1000 + 30 * 86_400,

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { collectSorted } from '../../functions/query/collectSorted.ts';
 import { decodeCursor, encodeCursor } from '../../functions/query/cursor.ts';
 import { hoursBetween } from '../../functions/query/queryAggregates.ts';
-import type { QueryReader } from '../../functions/query/queryReader.ts';
 import { type QueryRequest, routeQuery, UnknownRouteError } from '../../functions/query/routeQuery.ts';
-import { aggregateKey } from '../../shared/aggregates/aggregateItem.ts';
+import { aggregateKey, BY_HOUR_PARTITIONS } from '../../shared/aggregates/aggregateItem.ts';
 import { toAuthorizerContext } from '../../shared/auth/authorizerContext.ts';
+import type { QueryReader } from '../../shared/aws/queryPages.ts';
 import { UnauthorizedError } from '../../shared/errors.ts';
 import { errorResponse } from '../../shared/http/errorResponse.ts';
 
@@ -44,7 +44,9 @@ function request(routeKey: string, params?: Record<string, string>, authorized =
 
 const storedAggregate = {
   pk: aggregateKey({ type: 'error', source: 'shop' }),
+  sk: '2026-11-25T21:00:00.000Z#shardId-000000000000',
   window: '2026-11-25T21:00:00.000Z',
+  shardId: 'shardId-000000000000',
   type: 'error',
   source: 'shop',
   count: 2,
@@ -52,7 +54,7 @@ const storedAggregate = {
   sum: 0,
   firstEventTime: '2026-11-25T21:00:01Z',
   lastEventTime: '2026-11-25T21:00:09Z',
-  shards: { 'shardId-000000000000': '0'.repeat(130) },
+  watermark: '0'.repeat(130),
   version: 3,
   expiresAt: 1_900_000_000,
   updatedAt: '2026-11-25T21:00:10Z',
@@ -84,21 +86,22 @@ describe('routeQuery', () => {
         ExpressionAttributeValues: {
           ':pk': 'TS#error#shop',
           ':lo': '2026-11-25T20:04:37.120Z',
-          ':hi': '2026-11-25T21:04:37.120Z',
+          ':hi': '2026-11-25T21:04:37.120Z$',
         },
       }),
     ]);
     expect(inputs[0]?.IndexName).toBeUndefined();
   });
 
-  it('answers GET /aggregates without type from the byHour index, one query per hour partition', async () => {
+  it('answers GET /aggregates without type from the byHour index, one query per index partition of each hour', async () => {
     const { reader, inputs } = fakeReader([]);
     const response = await routeQuery(request('GET /aggregates'), deps(reader));
     expect(JSON.parse(response.body)).toEqual({ items: [] });
-    expect(inputs.map((input) => [input.IndexName, input.ExpressionAttributeValues?.[':hour']])).toEqual([
-      ['byHour', '2026-11-25T20'],
-      ['byHour', '2026-11-25T21'],
-    ]);
+    expect(inputs.map((input) => [input.IndexName, input.ExpressionAttributeValues?.[':hour']])).toEqual(
+      ['2026-11-25T20', '2026-11-25T21'].flatMap((hour) =>
+        Array.from({ length: BY_HOUR_PARTITIONS }, (_, n) => ['byHour', `${hour}#${n}`]),
+      ),
+    );
   });
 
   it('answers GET /alerts from the byState index, both states newest first', async () => {
