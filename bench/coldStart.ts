@@ -203,12 +203,18 @@ export async function benchColdStart(
 
 const sizes = (fn: PackagedFunction) => ({ bundleBytes: fn.bundleBytes, mapBytes: fn.mapBytes, zipBytes: fn.zipBytes });
 
-/** `git archive` of `commit` unpacked into `dir` (the repository's git history must hold it). */
-async function exportCommit(commit: string, dir: string): Promise<void> {
+/**
+ * `git archive` of `commit` unpacked into `dir` (the repository's git history must hold it): the
+ * tree of a baseline commit, to build or run beside the working tree.
+ *
+ * @example
+ * await exportCommit(BASELINE_COMMIT, join(PROJECT_ROOT, '.local', 'bench', 'baseline'));
+ */
+export async function exportCommit(commit: string, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
     execFile('git', ['-C', PROJECT_ROOT, 'cat-file', '-e', `${commit}^{commit}`], (error) =>
-      error ? reject(new Error(`cold start: the baseline commit ${commit} is not in this clone's history`)) : resolve(),
+      error ? reject(new Error(`the baseline commit ${commit} is not in this clone's history`)) : resolve(),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -219,7 +225,7 @@ async function exportCommit(commit: string, dir: string): Promise<void> {
     archive.stdout.pipe(untar.stdin);
     let pending = 2;
     const done = (what: string) => (code: number | null) => {
-      if (code !== 0) reject(new Error(`cold start: ${what} of ${commit} exited with ${code}`));
+      if (code !== 0) reject(new Error(`${what} of ${commit} exited with ${code}`));
       else if (--pending === 0) resolve();
     };
     archive.on('error', reject).on('close', done('git archive'));

@@ -6,6 +6,7 @@ import { buildLocalTemplate } from '../local/app/buildTemplate.ts';
 import { aggregationSection, benchAggregation } from './aggregationBench.ts';
 import { BENCH_POLL_INTERVAL_MS, type BenchPipeline, portsOf, startBenchPipeline } from './benchPipeline.ts';
 import { benchColdStart, coldStartSection } from './coldStart.ts';
+import { benchContention, contentionSection } from './contention.ts';
 import {
   alternativesSection,
   CONFIGURATION,
@@ -39,13 +40,25 @@ import { benchThroughput, CONSUMERS, type ConsumerFigures, type ThroughputResult
  * Flags, for trials: `--scale <factor>` multiplies every record and event count, and the aggregation
  * section's seconds per shard-limit run (default 1: the issue's figures, about 15 minutes on 2 cores);
  * `--steps 1000,2000` sets the offered rates of the sustained-rate steps;
- * `--only engine,memory,produce,steps,storage,coldstart,aggregation,pipeline` runs some sections and
- * prints them without rewriting BENCHMARKS.md (without `pipeline`, the aggregation section prices with
- * the cost model's assumptions rather than this run's measurements). `coldstart` (bench/coldStart.ts)
- * packages a baseline commit and the working tree, and times each function's handler import in fresh
- * processes.
+ * `--only engine,memory,produce,steps,storage,coldstart,contention,aggregation,pipeline` runs some
+ * sections and prints them without rewriting BENCHMARKS.md (without `pipeline`, the aggregation
+ * section prices with the cost model's assumptions rather than this run's measurements). `coldstart`
+ * (bench/coldStart.ts) packages a baseline commit and the working tree, and times each function's
+ * handler import in fresh processes; `contention` (bench/contention.ts) runs the same 32-shard load
+ * through the `npm start` of a baseline commit and of the working tree, and counts write conflicts,
+ * failed records and whether the aggregates are exact (its load lasts 30 s times `--scale`).
  */
-const SECTIONS = ['engine', 'memory', 'produce', 'steps', 'storage', 'coldstart', 'aggregation', 'pipeline'] as const;
+const SECTIONS = [
+  'engine',
+  'memory',
+  'produce',
+  'steps',
+  'storage',
+  'coldstart',
+  'contention',
+  'aggregation',
+  'pipeline',
+] as const;
 const { values: flags } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, steps: { type: 'string' }, only: { type: 'string' } },
 });
@@ -109,6 +122,9 @@ const engineSections = await runEngineBenchmarks({
 });
 // Child processes on a quiet machine, before anything else runs in this one.
 const coldStart = only.has('coldstart') ? coldStartSection(await benchColdStart({ progress })) : undefined;
+const contention = only.has('contention')
+  ? contentionSection(await benchContention({ seconds: scaled(30, 5), progress }))
+  : undefined;
 // Before the pipeline starts: its CPU figures want a quiet process.
 const aggregation = only.has('aggregation')
   ? await benchAggregation({ events: scaled(20_000, 2_000), rateSeconds: scaled(10, 3), progress })
@@ -117,6 +133,7 @@ if (!only.has('pipeline')) {
   const partial = [
     ...engineSections,
     ...(coldStart ? [coldStart] : []),
+    ...(contention ? [contention] : []),
     ...(aggregation
       ? [
           aggregationSection(aggregation, {
@@ -213,7 +230,7 @@ Machine: ${machineDescription()}
 Run: ${new Date().toISOString()}${scale === 1 ? '' : `\nScale: ${scale} of the default record and event counts (\`--scale\`): a trial, not the figures.`}
 
 ${engineSections.join('\n')}
-${coldStart ? `${coldStart}\n` : ''}Everything below runs in the benchmark's own process on the local pipeline (\`start()\` of
+${coldStart ? `${coldStart}\n` : ''}${contention ? `${contention}\n` : ''}Everything below runs in the benchmark's own process on the local pipeline (\`start()\` of
 local/runtime.ts: the functions, the event source mappings, the Kinesis engine, dynalite, s3rver and
 the SNS sink in this process), with a temporary data folder and free ports, started afresh (empty
 stream) for the latency run, for the latency run with a 1 s aggregate batching window, and for the

@@ -19,7 +19,7 @@ export type ShardTargets = ReadonlyMap<string, string>;
 export const MARKER_TYPE = 'bench_marker';
 
 /** Every shard of the stream (ListShards, paged). */
-async function listShards(client: KinesisClient, stream: string): Promise<Shard[]> {
+export async function listShards(client: KinesisClient, stream: string): Promise<Shard[]> {
   const shards: Shard[] = [];
   let next: string | undefined;
   do {
