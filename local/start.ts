@@ -153,12 +153,23 @@ const runtime = await start({
 });
 
 const { endpoints } = runtime;
+/** `archive enhanced fan-out (pushed), aggregate shared throughput (polled)`: how each mapping reads (the *StreamReads params). */
+const consumerReads = runtime.app.eventSourceMappings
+  .map((mapping) => {
+    const fn = runtime.app.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId);
+    const name = fn?.name.replace(`kinesis-pipeline-${runtime.app.stage}-`, '') ?? mapping.logicalId;
+    const reads =
+      mapping.consumerLogicalId === undefined ? 'shared throughput (GetRecords, polled)' : 'enhanced fan-out (pushed)';
+    return `${name} ${reads}`;
+  })
+  .join(', ');
 console.log(`
 kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   Dashboard  ${endpoints.httpApi}/#token=${endpoints.token}
   HTTP API   ${endpoints.httpApi}        POST /events, GET /aggregates, GET /alerts
   Kinesis    ${endpoints.kinesis}        stream ${endpoints.streamName}
+  Consumers  ${consumerReads}
   DynamoDB   ${endpoints.dynamodb}        ${Object.values(endpoints.tables).join(', ')}
   S3         ${endpoints.s3}        ${Object.values(endpoints.buckets).join(', ') || '(no buckets)'}
   SNS        ${endpoints.sns}        messages published land in ${endpoints.snsSinkDir}/<topic>.ndjson

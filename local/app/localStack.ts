@@ -16,6 +16,8 @@ export interface LocalStack {
   readonly stackName: string;
   /** Logical ids of the resources of `type` that exist (their `Condition`, if any, holds). */
   resourcesOfType(type: string): string[];
+  /** Whether the named condition of the template's `Conditions` holds (evaluated once, then cached). */
+  condition(name: string): boolean;
   /** A property with its intrinsic functions resolved; undefined when absent or AWS::NoValue. */
   property(logicalId: string, name: string): unknown;
   /** Where a property sits in the template, for error messages. */
@@ -157,6 +159,7 @@ export function createLocalStack(template: CfnTemplate, options: LocalStackOptio
             resource.Condition === undefined || scope.condition(resource.Condition, `Resources.${id}.Condition`),
         )
         .map(([id]) => id),
+    condition: (name) => scope.condition(name, `Conditions.${name}`),
     property,
     propertyPath,
     ref: (logicalId) => asString(scope.ref(logicalId, `Ref ${logicalId}`), `Ref ${logicalId}`),

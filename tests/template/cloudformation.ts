@@ -2,6 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asTemplate } from '../../local/app/cfn.ts';
+import { NO_VALUE } from '../../local/app/intrinsics.ts';
+import { createLocalStack } from '../../local/app/localStack.ts';
 import { runServerlessPackage } from '../../local/app/runServerless.ts';
 
 /** Packaging takes seconds; the limit turns a stuck build into a failure with its output. */
@@ -12,6 +15,8 @@ const serverlessBin = join(repoRoot, 'node_modules', '.bin', 'serverless');
 
 export interface CfnResource {
   Type: string;
+  /** The template condition that must hold for CloudFormation to create it. */
+  Condition?: string;
   Properties?: Record<string, unknown>;
   DependsOn?: string | string[];
   DeletionPolicy?: string;
@@ -20,7 +25,7 @@ export interface CfnResource {
 export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Conditions?: Record<string, unknown>;
-  Outputs?: Record<string, { Value: unknown }>;
+  Outputs?: Record<string, { Value: unknown; Condition?: string }>;
 }
 
 export interface PolicyStatement {
@@ -181,21 +186,46 @@ export const getAttTarget = (value: unknown): string | undefined => {
 };
 
 /**
- * Picks the branch of an `Fn::If` the way CloudFormation would, for conditions that compare
- * literals with `Fn::Equals` (all a packaged template holds once parameters are resolved).
+ * The template as CloudFormation would create it: resources and outputs whose `Condition` is false
+ * left out (and `Condition` dropped from the others), every `Fn::If` replaced by the branch its
+ * condition picks, and `Ref: AWS::NoValue` removed with the property or list item that holds it.
+ * Every other intrinsic (`Ref`, `Fn::GetAtt`, `Fn::Sub`, ...) stays as written, so the tests keep
+ * reading their raw shapes. Conditions are evaluated by the local runtime's evaluator
+ * (local/app/intrinsics.ts through createLocalStack), the one that decides what `npm start` creates;
+ * a condition on something only AWS knows (an account's resources) would fail there, loudly.
+ *
+ * @example
+ * const template = applyConditions(packaged.template);
+ * template.Resources.ArchiveStreamConsumer; // undefined with --param archiveStreamReads=shared
  */
-export const resolveIf = (template: CfnTemplate, value: unknown): unknown => {
-  const branches = (value as { 'Fn::If'?: [string, unknown, unknown] } | null)?.['Fn::If'];
-  if (!branches) return value;
-  const [conditionName, whenTrue, whenFalse] = branches;
-  return evaluateCondition(template, conditionName) ? whenTrue : whenFalse;
-};
-
-const evaluateCondition = (template: CfnTemplate, name: string): boolean => {
-  const condition = template.Conditions?.[name] as { 'Fn::Equals'?: [unknown, unknown] } | undefined;
-  const operands = condition?.['Fn::Equals'];
-  if (!operands || operands.some((operand) => typeof operand === 'object')) {
-    throw new Error(`Condition ${name} is not an Fn::Equals of two literals: ${JSON.stringify(condition)}`);
-  }
-  return String(operands[0]) === String(operands[1]);
+export const applyConditions = (template: CfnTemplate): CfnTemplate => {
+  const stack = createLocalStack(asTemplate(template), {
+    region: 'us-east-1',
+    accountId: '123456789012',
+    stackName: 'kinesis-pipeline-template-test',
+  });
+  const holds = (condition: unknown) => condition === undefined || stack.condition(String(condition));
+  const pick = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(pick).filter((item) => item !== NO_VALUE);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value);
+    const [only] = entries;
+    if (entries.length === 1 && only?.[0] === 'Ref' && only[1] === 'AWS::NoValue') return NO_VALUE;
+    if (entries.length === 1 && only?.[0] === 'Fn::If') {
+      const [condition, whenTrue, whenFalse] = only[1] as [string, unknown, unknown];
+      return pick(holds(condition) ? whenTrue : whenFalse);
+    }
+    return Object.fromEntries(entries.map(([key, item]) => [key, pick(item)]).filter(([, item]) => item !== NO_VALUE));
+  };
+  const kept = <T extends { Condition?: unknown }>(entries: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(
+      Object.entries(entries)
+        .filter(([, entry]) => holds(entry.Condition))
+        .map(([id, { Condition: _decided, ...entry }]) => [id, pick(entry) as T]),
+    );
+  return {
+    ...template,
+    Resources: kept(template.Resources),
+    ...(template.Outputs === undefined ? {} : { Outputs: kept(template.Outputs) }),
+  };
 };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runServerlessPackage } from '../../local/app/runServerless.ts';
 import { readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
-import { asArray, type CfnResource, type CfnTemplate } from './cloudformation.ts';
+import { applyConditions, asArray, type CfnResource, type CfnTemplate } from './cloudformation.ts';
 
 // The deploy role's policy in docs/DEPLOYING.md, checked against what published sources say the
 // stack's deploy and removal need (tests/fixtures/cloudformation-schemas/, see its README):
@@ -28,6 +28,12 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 /** Packaged and checked in full. production-eu is long enough for CloudFormation to shorten names. */
 const PACKAGED_STAGES = ['ci', 'prod', 'production-eu'] as const;
+/**
+ * A variant packaged and checked too: every consumer on shared throughput (the *StreamReads params),
+ * so no AWS::Kinesis::StreamConsumer and mappings on the stream ARN. Switching a stage to it deletes
+ * the consumers, which the default templates' consumer delete handlers already cover.
+ */
+const SHARED_READS_ARGS = ['archive', 'aggregate', 'alert'].flatMap((name) => ['--param', `${name}StreamReads=shared`]);
 /** Generated names and policy size checked too, from the ci template's logical IDs: 8 and 9 characters bracket the rule. */
 const EXTRA_NAMING_STAGES = ['dev', 'staging', 'abcdefgh', 'abcdefghi', 'a-very-long-personal-stage-name'];
 /** IAM's limit for all inline policies of a role, whitespace excluded (IAM and STS quotas). */
@@ -569,7 +575,12 @@ const fillPlaceholders = (policy: Policy, stage: string): Policy => {
 
 interface PackagedStage {
   stage: string;
-  /** Resources of the update template and of the create template (the deployment bucket alone). */
+  /** The `--param`s it was packaged with. */
+  args: readonly string[];
+  /**
+   * Resources of the update template and of the create template (the deployment bucket alone), as
+   * CloudFormation creates them: those whose condition is false left out (applyConditions).
+   */
   template: CfnTemplate;
 }
 
@@ -578,14 +589,21 @@ interface PackagedStage {
  * serverless-esbuild write to fixed folders of the service directory, which the other template
  * tests use), returning the union of the create and update templates' resources.
  */
-const packageStage = async (stage: string): Promise<PackagedStage> => {
+const packageStage = async (stage: string, args: readonly string[] = []): Promise<PackagedStage> => {
   const workRoot = join(repoRoot, '.local', 'deploy-role-test');
   await mkdir(workRoot, { recursive: true });
   const workDir = await mkdtemp(join(workRoot, `${stage}-`));
   try {
     await writeServiceInputs(await readServiceInputs(repoRoot), workDir);
     const packageDir = join(workDir, 'package');
-    await runServerlessPackage({ bin: serverlessBin, serviceDir: workDir, packageDir, stage, timeoutMs: 240_000 });
+    await runServerlessPackage({
+      bin: serverlessBin,
+      serviceDir: workDir,
+      packageDir,
+      stage,
+      extraArgs: args,
+      timeoutMs: 240_000,
+    });
     const read = async (file: string) => JSON.parse(await readFile(join(packageDir, file), 'utf8')) as CfnTemplate;
     const update = await read('cloudformation-template-update-stack.json');
     const create = await read('cloudformation-template-create-stack.json');
@@ -593,7 +611,8 @@ const packageStage = async (stage: string): Promise<PackagedStage> => {
       const later = update.Resources[logicalId];
       if (later && later.Type !== resource.Type) throw new Error(`${logicalId} changes type between the templates`);
     }
-    return { stage, template: { ...update, Resources: { ...create.Resources, ...update.Resources } } };
+    const template = applyConditions({ ...update, Resources: { ...create.Resources, ...update.Resources } });
+    return { stage, args, template };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -1096,11 +1115,14 @@ describe("the deploy role's policy in docs/DEPLOYING.md", () => {
     let packaged: PackagedStage[];
 
     beforeAll(async () => {
-      packaged = await Promise.all(PACKAGED_STAGES.map(packageStage));
+      packaged = await Promise.all([
+        ...PACKAGED_STAGES.map((stage) => packageStage(stage)),
+        packageStage('ci', SHARED_READS_ARGS),
+      ]);
     });
 
     const modelOf = (stage: string) => {
-      const found = packaged.find((entry) => entry.stage === stage);
+      const found = packaged.find((entry) => entry.stage === stage && entry.args.length === 0);
       if (!found) throw new Error(`${stage} was not packaged`);
       return new StackModel(stage, found.template);
     };
@@ -1144,6 +1166,15 @@ describe("the deploy role's policy in docs/DEPLOYING.md", () => {
         expect(unmet(fillPlaceholders(policyTemplate(), stage), needs)).toEqual([]);
       },
     );
+
+    it('allows every action a stage with every consumer on shared throughput needs (ci)', () => {
+      const shared = packaged.find((entry) => entry.args === SHARED_READS_ARGS);
+      if (!shared) throw new Error('the shared-throughput variant was not packaged');
+      const model = new StackModel('ci', shared.template);
+      expect(model.logicalIdsOfType('AWS::Kinesis::StreamConsumer')).toEqual([]);
+      const policy = fillPlaceholders(policyTemplate(), 'ci');
+      expect(unmet(policy, [...handlerNeeds(model), ...frameworkNeeds(model)])).toEqual([]);
+    });
 
     it.each(PACKAGED_STAGES)('allows what osls and the remove plugin call (%s)', (stage) => {
       const model = modelOf(stage);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_LEASE_MS } from '../../functions/alert/updateAlert.ts';
 import {
+  applyConditions,
   asArray,
   type CfnResource,
   type CfnTemplate,
@@ -12,14 +13,15 @@ import {
   policyStatements,
   propertiesOf,
   type ResourcePolicyStatement,
-  resolveIf,
   resource,
   resourcePolicyStatements,
   resourcesOfType,
 } from './cloudformation.ts';
 
-// Both packagings run in this one file, one after the other: serverless-esbuild builds in the
-// shared .esbuild folder of the repository, so parallel runs would trample each other.
+// Every packaging runs in this one file, one after the other: serverless-esbuild builds in the
+// shared .esbuild folder of the repository, so parallel runs would trample each other. The tests
+// read each template as CloudFormation would create it (applyConditions: resources whose condition
+// is false left out, Fn::If resolved), with the other intrinsics as written.
 
 interface StreamProperties {
   StreamModeDetails: { StreamMode: string };
@@ -113,7 +115,7 @@ describe('packaged stack, stage ci with default params', () => {
 
   beforeAll(async () => {
     packaged = await packageService('ci');
-    template = packaged.template;
+    template = applyConditions(packaged.template);
   });
 
   afterAll(async () => {
@@ -136,7 +138,8 @@ describe('packaged stack, stage ci with default params', () => {
     it('is ON_DEMAND without a shard count by default', () => {
       const stream = propertiesOf<StreamProperties>(template, 'Stream');
       expect(stream.StreamModeDetails.StreamMode).toBe('ON_DEMAND');
-      expect(resolveIf(template, stream.ShardCount ?? { Ref: 'AWS::NoValue' })).toEqual({ Ref: 'AWS::NoValue' });
+      // ShardCount is `!If [IsProvisionedStream, ..., !Ref AWS::NoValue]`: CloudFormation drops it.
+      expect(stream.ShardCount).toBeUndefined();
     });
 
     it('keeps records 24 hours and accepts records up to 1 MiB', () => {
@@ -681,6 +684,37 @@ describe('packaged stack, stage ci with default params', () => {
       });
     });
 
+    it(`reads with enhanced fan-out by default (${name}StreamReads), compiled as before the param existed`, () => {
+      // The raw template decides it with a condition on the param's looked-up value...
+      expect(packaged.template.Conditions?.[`${prefix}ReadsEnhancedFanOut`]).toEqual({
+        'Fn::Equals': ['enhancedFanOut', 'enhancedFanOut'],
+      });
+      expect(packaged.template.Resources[`${prefix}StreamConsumer`]?.Condition).toBe(`${prefix}ReadsEnhancedFanOut`);
+      // ...and what CloudFormation creates from it is exactly what the template held before.
+      expect(resource(template, `${prefix}StreamConsumer`)).toEqual({
+        Type: 'AWS::Kinesis::StreamConsumer',
+        Properties: { ConsumerName: `kinesis-pipeline-ci-${name}`, StreamARN: { 'Fn::GetAtt': ['Stream', 'Arn'] } },
+      });
+      expect(statementsForService(statements(), 'kinesis').map(({ statement }) => statement)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'kinesis:DescribeStream',
+            'kinesis:DescribeStreamSummary',
+            'kinesis:GetRecords',
+            'kinesis:GetShardIterator',
+            'kinesis:ListShards',
+          ],
+          Resource: { 'Fn::GetAtt': ['Stream', 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+          Resource: { 'Fn::GetAtt': [`${prefix}StreamConsumer`, 'ConsumerARN'] },
+        },
+      ]);
+    });
+
     it('maps with partial batch responses, bisection, finite retries and age, from TRIM_HORIZON, in order', () => {
       const { MaximumRetryAttempts, MaximumRecordAgeInSeconds, ...settings } = mappingOf(functionId);
       expect(settings).toMatchObject({
@@ -1012,7 +1046,7 @@ describe('packaged stack with --param streamMode=PROVISIONED', () => {
 
   beforeAll(async () => {
     packaged = await packageService('ci', ['--param', 'streamMode=PROVISIONED', '--param', 'shardCount=3']);
-    template = packaged.template;
+    template = applyConditions(packaged.template);
   });
 
   afterAll(async () => {
@@ -1022,7 +1056,7 @@ describe('packaged stack with --param streamMode=PROVISIONED', () => {
   it('creates a PROVISIONED stream with the requested shard count', () => {
     const stream = propertiesOf<StreamProperties>(template, 'Stream');
     expect(stream.StreamModeDetails.StreamMode).toBe('PROVISIONED');
-    expect(Number(resolveIf(template, stream.ShardCount))).toBe(3);
+    expect(Number(stream.ShardCount)).toBe(3);
   });
 });
 
@@ -1032,7 +1066,7 @@ describe('packaged stack with --param retentionHours=168', () => {
 
   beforeAll(async () => {
     packaged = await packageService('ci', ['--param', 'retentionHours=168']);
-    template = packaged.template;
+    template = applyConditions(packaged.template);
   });
 
   afterAll(async () => {
@@ -1045,6 +1079,80 @@ describe('packaged stack with --param retentionHours=168', () => {
     const mapping = propertiesOf<{ MaximumRecordAgeInSeconds: number }>(template, `${prefix}EventSourceMapping`);
     expect(mapping.MaximumRecordAgeInSeconds).toBe(167 * 3600);
     expect(propertiesOf<{ Threshold: number }>(template, `${prefix}IteratorAgeAlarm`).Threshold).toBe(84 * 3600 * 1000);
+  });
+});
+
+describe.each(consumers)(
+  'packaged stack with the $name consumer on shared throughput (--param <name>StreamReads=shared)',
+  ({ name, functionId, prefix }) => {
+    let packaged: PackagedService;
+    let template: CfnTemplate;
+    const others = consumers.filter((other) => other.name !== name);
+
+    beforeAll(async () => {
+      packaged = await packageService('ci', ['--param', `${name}StreamReads=shared`]);
+      template = applyConditions(packaged.template);
+    });
+
+    afterAll(async () => {
+      await packaged?.cleanup();
+    });
+
+    const mappingSource = (id: string) =>
+      resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(
+        ([, mapping]) => getAttTarget(mapping.Properties?.FunctionName) === id,
+      )?.[1].Properties?.EventSourceArn;
+    const kinesisActions = (id: string) =>
+      statementsForService(statementsOfRoleFor(template, id), 'kinesis')
+        .flatMap((owned) => actionsOf(owned).map((action) => `${action} ${flattenArn(owned.statement.Resource)}`))
+        .sort();
+
+    it('creates no stream consumer for it, and its mapping reads the stream itself', () => {
+      expect(packaged.template.Conditions?.[`${prefix}ReadsEnhancedFanOut`]).toEqual({
+        'Fn::Equals': ['shared', 'enhancedFanOut'],
+      });
+      expect(template.Resources[`${prefix}StreamConsumer`]).toBeUndefined();
+      expect(mappingSource(functionId)).toEqual({ 'Fn::GetAtt': ['Stream', 'Arn'] });
+    });
+
+    it('grants its role the shared-throughput reads on the stream and nothing on a consumer', () => {
+      expect(kinesisActions(functionId)).toEqual([
+        'kinesis:DescribeStream <Stream.Arn>',
+        'kinesis:DescribeStreamSummary <Stream.Arn>',
+        'kinesis:GetRecords <Stream.Arn>',
+        'kinesis:GetShardIterator <Stream.Arn>',
+        'kinesis:ListShards <Stream.Arn>',
+      ]);
+    });
+
+    it('leaves nothing referring to the consumer that is not created (mapping, role, alarm or output)', () => {
+      expect(JSON.stringify(template)).not.toContain(`"${prefix}StreamConsumer"`);
+      // Its alarms stay: Lambda reports IteratorAge and Errors for either kind of mapping.
+      expect(resource(template, `${prefix}IteratorAgeAlarm`).Type).toBe('AWS::CloudWatch::Alarm');
+    });
+
+    it('leaves the other consumers on enhanced fan-out', () => {
+      for (const other of others) {
+        expect(resource(template, `${other.prefix}StreamConsumer`).Type, other.name).toBe(
+          'AWS::Kinesis::StreamConsumer',
+        );
+        expect(mappingSource(other.functionId), other.name).toEqual({
+          'Fn::GetAtt': [`${other.prefix}StreamConsumer`, 'ConsumerARN'],
+        });
+        expect(kinesisActions(other.functionId), other.name).toContain(
+          `kinesis:SubscribeToShard <${other.prefix}StreamConsumer.ConsumerARN>`,
+        );
+      }
+    });
+  },
+);
+
+describe('packaged stack with a *StreamReads value that is neither enhancedFanOut nor shared', () => {
+  it('fails packaging, naming the condition that looks the value up', async () => {
+    // custom.streamReadsValues lists the values; a typo has no entry, so the variable cannot resolve.
+    await expect(packageService('ci', ['--param', 'alertStreamReads=sharde'])).rejects.toThrow(
+      /AlertReadsEnhancedFanOut[\s\S]*Value not found/,
+    );
   });
 });
 
