@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { asTemplate } from '../../local/app/cfn.ts';
 import { NO_VALUE } from '../../local/app/intrinsics.ts';
 import { createLocalStack } from '../../local/app/localStack.ts';
 import { runServerlessPackage } from '../../local/app/runServerless.ts';
+import { readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
 
 /** Packaging takes seconds; the limit turns a stuck build into a failure with its output. */
 const packageTimeoutMs = 60_000;
@@ -48,32 +49,68 @@ export interface OwnedStatement {
 
 export interface PackagedService {
   template: CfnTemplate;
-  /** Removes the temporary package directory. */
+  /** The create template: what the framework deploys first (its deployment bucket alone). */
+  createTemplate: CfnTemplate;
+  /** Removes the temporary package directory (and the copy of the service, if any). */
   cleanup: () => Promise<void>;
 }
 
+export interface PackageOptions {
+  /**
+   * Package a copy of the service, made under .local/ (inside the repository, so it finds
+   * node_modules), instead of the repository itself. osls and serverless-esbuild write to fixed
+   * folders of the service directory, so packagings of the repository must run one after the other
+   * (stack.test.ts runs its own in turn); each copy is a directory of its own, so test files that
+   * package copies run beside it.
+   */
+  inCopy?: boolean;
+  /** Hard limit for the run; 60 s unless given. */
+  timeoutMs?: number;
+}
+
 /**
- * Runs `serverless package` into a temporary directory and returns the compiled update template,
+ * Runs `serverless package` into a temporary directory and returns the compiled templates,
  * through the same runner as the local runtime: AWS credentials stripped from the environment (so
  * the run also proves packaging needs no AWS account) and osls's hang after a failed build handled.
  *
  * @example
  * const { template, cleanup } = await packageService('ci', ['--param', 'streamMode=PROVISIONED']);
+ * const copy = await packageService('prod', [], { inCopy: true });
  */
-export const packageService = async (stage: string, extraArgs: readonly string[] = []): Promise<PackagedService> => {
-  const packageDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-package-'));
-  const cleanup = () => rm(packageDir, { recursive: true, force: true });
+export const packageService = async (
+  stage: string,
+  extraArgs: readonly string[] = [],
+  options: PackageOptions = {},
+): Promise<PackagedService> => {
+  const temporary: string[] = [];
+  const cleanup = async () => {
+    for (const dir of temporary) await rm(dir, { recursive: true, force: true });
+  };
   try {
+    let serviceDir = repoRoot;
+    if (options.inCopy) {
+      const copiesDir = join(repoRoot, '.local', 'template-test');
+      await mkdir(copiesDir, { recursive: true });
+      serviceDir = await mkdtemp(join(copiesDir, `${stage}-`));
+      temporary.push(serviceDir);
+      await writeServiceInputs(await readServiceInputs(repoRoot), serviceDir);
+    }
+    const packageDir = await mkdtemp(join(tmpdir(), 'kinesis-pipeline-package-'));
+    temporary.push(packageDir);
     await runServerlessPackage({
       bin: serverlessBin,
-      serviceDir: repoRoot,
+      serviceDir,
       packageDir,
       stage,
       extraArgs,
-      timeoutMs: packageTimeoutMs,
+      timeoutMs: options.timeoutMs ?? packageTimeoutMs,
     });
-    const json = await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
-    return { template: JSON.parse(json) as CfnTemplate, cleanup };
+    const read = async (file: string) => JSON.parse(await readFile(join(packageDir, file), 'utf8')) as CfnTemplate;
+    return {
+      template: await read('cloudformation-template-update-stack.json'),
+      createTemplate: await read('cloudformation-template-create-stack.json'),
+      cleanup,
+    };
   } catch (error) {
     await cleanup();
     throw error;
@@ -177,6 +214,40 @@ export const flattenArn = (value: unknown): string => {
   const join = intrinsic['Fn::Join'];
   if (Array.isArray(join) && Array.isArray(join[1])) return join[1].map(flattenArn).join(String(join[0]));
   return JSON.stringify(value);
+};
+
+/**
+ * A value built from literals only (`Fn::Join`, `Fn::Split`), evaluated; anything else as it is.
+ *
+ * @example
+ * literalOf({ 'Fn::Join': ['_', { 'Fn::Split': ['-', 'kinesis_pipeline_prod-eu'] }] }); // 'kinesis_pipeline_prod_eu'
+ */
+export const literalOf = (value: unknown): unknown => {
+  const intrinsic = value as { 'Fn::Join'?: unknown; 'Fn::Split'?: unknown } | null;
+  const join = intrinsic?.['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string') {
+    const parts = literalOf(join[1]);
+    if (Array.isArray(parts) && parts.every((part) => typeof part === 'string')) return parts.join(join[0]);
+  }
+  const split = intrinsic?.['Fn::Split'];
+  if (Array.isArray(split) && typeof split[0] === 'string') {
+    const text = literalOf(split[1]);
+    if (typeof text === 'string') return text.split(split[0]);
+  }
+  return value;
+};
+
+/**
+ * The one `Ref` among the parts of an `Fn::Join` (`s3://<bucket>/prefix/`), or the value itself.
+ *
+ * @example
+ * refInJoin({ 'Fn::Join': ['', ['s3://', { Ref: 'SqlResultsBucket' }, '/results/']] }); // { Ref: 'SqlResultsBucket' }
+ */
+export const refInJoin = (value: unknown): unknown => {
+  const join = (value as { 'Fn::Join'?: unknown } | null)?.['Fn::Join'];
+  if (!Array.isArray(join) || !Array.isArray(join[1])) return value;
+  const refs = join[1].filter((part) => typeof (part as { Ref?: unknown } | null)?.Ref === 'string');
+  return refs.length === 1 ? refs[0] : value;
 };
 
 /** Logical id named by `{ 'Fn::GetAtt': [id, attribute] }`, or undefined for anything else. */

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runServerlessPackage } from '../../local/app/runServerless.ts';
-import { readServiceInputs, writeServiceInputs } from '../../local/app/serviceInputs.ts';
-import { applyConditions, asArray, type CfnResource, type CfnTemplate } from './cloudformation.ts';
+import {
+  applyConditions,
+  asArray,
+  type CfnResource,
+  type CfnTemplate,
+  literalOf,
+  packageService,
+  refInJoin,
+} from './cloudformation.ts';
 
 // The deploy role's policy in docs/DEPLOYING.md, checked against what published sources say the
 // stack's deploy and removal need (tests/fixtures/cloudformation-schemas/, see its README):
@@ -21,7 +27,6 @@ import { applyConditions, asArray, type CfnResource, type CfnTemplate } from './
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const fixturesDir = join(repoRoot, 'tests', 'fixtures', 'cloudformation-schemas');
-const serverlessBin = join(repoRoot, 'node_modules', '.bin', 'serverless');
 const oslsDir = join(repoRoot, 'node_modules', 'osls');
 
 const REGION = 'eu-west-1';
@@ -114,6 +119,17 @@ const notRequired: Record<string, NotRequired[]> = {
   'AWS::ApiGatewayV2::Api': [{ permissions: ['s3:getObject'], properties: ['BodyS3Location'] }],
   'AWS::ApiGatewayV2::Authorizer': [{ permissions: ['iam:PassRole'], properties: ['AuthorizerCredentialsArn'] }],
   'AWS::ApiGatewayV2::Integration': [{ permissions: ['iam:PassRole'], properties: ['CredentialsArn'] }],
+  'AWS::Athena::WorkGroup': [
+    { permissions: ['iam:PassRole'], properties: ['WorkGroupConfiguration.ExecutionRole'] },
+    {
+      permissions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      properties: [
+        'WorkGroupConfiguration.ResultConfiguration.EncryptionConfiguration.KmsKey',
+        'WorkGroupConfiguration.CustomerContentEncryptionConfiguration',
+        'WorkGroupConfiguration.ManagedQueryResultsConfiguration.EncryptionConfiguration',
+      ],
+    },
+  ],
   'AWS::DynamoDB::Table': [
     {
       permissions: [
@@ -147,6 +163,34 @@ const notRequired: Record<string, NotRequired[]> = {
     },
   ],
   'AWS::Events::Rule': [{ permissions: ['iam:PassRole'], properties: ['RoleArn', 'Targets[].RoleArn'] }],
+  'AWS::Glue::Database': [
+    {
+      permissions: [
+        'glue:PassConnection',
+        'glue:CreateConnection',
+        'glue:GetConnection',
+        'glue:UpdateConnection',
+        'glue:DeleteConnection',
+      ],
+      properties: ['DatabaseInput.FederatedDatabase'],
+    },
+  ],
+  // The handlers attach and detach the principals the template lists; an analyst attached by hand
+  // must be detached by hand before the stack's removal (docs/DEPLOYING.md), so the deploy role
+  // cannot change any user's, group's or role's policies.
+  'AWS::IAM::ManagedPolicy': [
+    {
+      permissions: [
+        'iam:AttachUserPolicy',
+        'iam:AttachGroupPolicy',
+        'iam:AttachRolePolicy',
+        'iam:DetachUserPolicy',
+        'iam:DetachGroupPolicy',
+        'iam:DetachRolePolicy',
+      ],
+      properties: ['Users', 'Groups', 'Roles'],
+    },
+  ],
   'AWS::IAM::Role': [
     { permissions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'], properties: ['ManagedPolicyArns'] },
     {
@@ -539,7 +583,10 @@ const isAllowed = (policy: Policy, request: Request): boolean =>
 
 // ---- the policy in docs/DEPLOYING.md
 
-const PLACEHOLDERS = ['<region>', '<account>', '<stage>', '<generated>'];
+const PLACEHOLDERS = ['<region>', '<account>', '<stage>', '<generated>', '<database>'];
+
+/** The documented value of `<database>`: the Glue database, `kinesis_pipeline_<stage>` with `-` turned into `_`. */
+const documentedDatabase = (stage: string) => `kinesis_pipeline_${stage.replaceAll('-', '_')}`;
 
 /** The documented value of `<generated>`: the prefix every name CloudFormation generates for the stage starts with. */
 const documentedGeneratedPrefix = (stage: string) =>
@@ -562,6 +609,7 @@ const fillPlaceholders = (policy: Policy, stage: string): Policy => {
     '<account>': ACCOUNT,
     '<stage>': stage,
     '<generated>': documentedGeneratedPrefix(stage),
+    '<database>': documentedDatabase(stage),
   };
   const text = JSON.stringify(policy).replace(/<[a-z-]+>/g, (placeholder) => {
     const value = values[placeholder];
@@ -590,23 +638,9 @@ interface PackagedStage {
  * tests use), returning the union of the create and update templates' resources.
  */
 const packageStage = async (stage: string, args: readonly string[] = []): Promise<PackagedStage> => {
-  const workRoot = join(repoRoot, '.local', 'deploy-role-test');
-  await mkdir(workRoot, { recursive: true });
-  const workDir = await mkdtemp(join(workRoot, `${stage}-`));
+  const packaged = await packageService(stage, args, { inCopy: true, timeoutMs: 240_000 });
   try {
-    await writeServiceInputs(await readServiceInputs(repoRoot), workDir);
-    const packageDir = join(workDir, 'package');
-    await runServerlessPackage({
-      bin: serverlessBin,
-      serviceDir: workDir,
-      packageDir,
-      stage,
-      extraArgs: args,
-      timeoutMs: 240_000,
-    });
-    const read = async (file: string) => JSON.parse(await readFile(join(packageDir, file), 'utf8')) as CfnTemplate;
-    const update = await read('cloudformation-template-update-stack.json');
-    const create = await read('cloudformation-template-create-stack.json');
+    const { template: update, createTemplate: create } = packaged;
     for (const [logicalId, resource] of Object.entries(create.Resources)) {
       const later = update.Resources[logicalId];
       if (later && later.Type !== resource.Type) throw new Error(`${logicalId} changes type between the templates`);
@@ -614,7 +648,7 @@ const packageStage = async (stage: string, args: readonly string[] = []): Promis
     const template = applyConditions({ ...update, Resources: { ...create.Resources, ...update.Resources } });
     return { stage, args, template };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await packaged.cleanup();
   }
 };
 
@@ -650,6 +684,10 @@ const nameProperty: Record<string, string> = {
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::SNS::Topic': 'TopicName',
   'AWS::KMS::Alias': 'AliasName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+  'AWS::Athena::WorkGroup': 'Name',
+  'AWS::Glue::Database': 'DatabaseInput.Name',
+  'AWS::Glue::Table': 'TableInput.Name',
 };
 
 const fakeUuid = (seed: string) => {
@@ -701,9 +739,10 @@ class StackModel {
     if (!property) throw new Error(`No name model for ${Type}`);
     const given = this.property(logicalId, property);
     if (given === undefined) return generatedName(this.stackName, logicalId, Type);
-    if (typeof given !== 'string')
+    const literal = literalOf(given);
+    if (typeof literal !== 'string')
       throw new Error(`${logicalId}.${property} is not a literal: ${JSON.stringify(given)}`);
-    return given;
+    return literal;
   }
 
   /** The resource's main ARN. */
@@ -745,6 +784,16 @@ class StackModel {
         return arnFor('kms', 'alias', { Alias: this.name(logicalId).replace(/^alias\//, '') });
       case 'AWS::ApiGatewayV2::Api':
         return arnFor('apigateway', 'Api', { ApiId: API_ID });
+      case 'AWS::IAM::ManagedPolicy':
+        return arnFor('iam', 'policy', { PolicyNameWithPath: this.name(logicalId) });
+      case 'AWS::Athena::WorkGroup':
+        return arnFor('athena', 'workgroup', { WorkGroupName: this.name(logicalId) });
+      case 'AWS::Glue::Database':
+        return arnFor('glue', 'database', { DatabaseName: this.name(logicalId) });
+      case 'AWS::Glue::Table': {
+        const database = this.target(this.property(logicalId, 'DatabaseName'), `${logicalId}.DatabaseName`);
+        return arnFor('glue', 'table', { DatabaseName: this.name(database), TableName: this.name(logicalId) });
+      }
       default:
         throw new Error(`No ARN model for ${Type} (${logicalId})`);
     }
@@ -829,6 +878,46 @@ class StackModel {
       }
       case 'AWS::KMS::Key':
         return { 'kms:key': [this.arn(logicalId)] };
+      case 'AWS::IAM::ManagedPolicy':
+        return { 'iam:policy': [this.arn(logicalId)] };
+      case 'AWS::Athena::WorkGroup': {
+        // The handlers check the output location (the schema lists S3 actions for it).
+        const output = this.property(logicalId, 'WorkGroupConfiguration.ResultConfiguration.OutputLocation');
+        const bucket = this.target(
+          refInJoin(output),
+          `${logicalId}.WorkGroupConfiguration.ResultConfiguration.OutputLocation`,
+        );
+        return {
+          'athena:workgroup': [this.arn(logicalId)],
+          's3:bucket': [this.arn(bucket)],
+          's3:object': [arnFor('s3', 'object', { BucketName: this.name(bucket), ObjectName: 'results/query.csv' })],
+        };
+      }
+      case 'AWS::Athena::NamedQuery':
+        return {
+          'athena:workgroup': [this.arn(this.target(this.property(logicalId, 'WorkGroup'), `${logicalId}.WorkGroup`))],
+        };
+      case 'AWS::Glue::Database': {
+        // Deleting a database deletes its tables and functions: Glue authorizes it on all of them
+        // (Athena User Guide, the DROP DATABASE row: table/<database>/*, userDefinedFunction/<database>/*).
+        const DatabaseName = this.name(logicalId);
+        return {
+          'glue:rootcatalog': [arnFor('glue', 'rootcatalog', {})],
+          'glue:database': [this.arn(logicalId)],
+          'glue:table': [arnFor('glue', 'table', { DatabaseName, TableName: '*' })],
+          'glue:userdefinedfunction': [
+            arnFor('glue', 'userdefinedfunction', { DatabaseName, UserDefinedFunctionName: '*' }),
+          ],
+        };
+      }
+      case 'AWS::Glue::Table': {
+        const database = this.target(this.property(logicalId, 'DatabaseName'), `${logicalId}.DatabaseName`);
+        return {
+          'glue:rootcatalog': [arnFor('glue', 'rootcatalog', {})],
+          'glue:database': [this.arn(database)],
+          'glue:table': [this.arn(logicalId)],
+        };
+      }
       case 'AWS::KMS::Alias': {
         const key = this.target(this.property(logicalId, 'TargetKeyId'), `${logicalId}.TargetKeyId`);
         return { 'kms:alias': [this.arn(logicalId)], 'kms:key': [this.arn(key)] };
