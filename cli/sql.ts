@@ -1,8 +1,8 @@
 import '../local/quietSdkNodeWarning.ts';
-import { parseArgs } from 'node:util';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readLocalEndpoints } from '../local/endpointsFile.ts';
+import { failWith, parseCommandLine, usageError } from './commandLine.ts';
 import { athenaNames, queryAthena } from './sql/athena.ts';
 import { FORMATS, type Format, formatResult } from './sql/formatResult.ts';
 import { queryLocalArchive } from './sql/localArchive.ts';
@@ -23,53 +23,34 @@ clause can need; with --athena, Athena runs it in the stage's workgroup. The sam
 The query may also come on standard input. What was read goes to stderr (objects and bytes, or
 Athena's bytes scanned). Exit code 1 when the query fails (the engine's message), 2 on bad usage.`;
 
-/** Bad usage: the message, the usage, exit code 2. */
-function usageError(message: string): never {
-  process.stderr.write(`error: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parseOptions>;
-function parseOptions() {
-  return parseArgs({
+const { values, positionals } = parseCommandLine(
+  {
     allowPositionals: true,
     options: {
       format: { type: 'string', default: 'table' },
       athena: { type: 'boolean', default: false },
       stage: { type: 'string' },
       region: { type: 'string' },
-      help: { type: 'boolean', default: false },
     },
-  });
-}
-try {
-  parsed = parseOptions();
-} catch (error) {
-  usageError(error instanceof Error ? error.message : String(error));
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const format =
-  FORMATS.find((name) => name === values.format) ?? usageError(`--format must be one of ${FORMATS.join(', ')}`);
-if (positionals.length > 1) usageError('one query, in quotes');
+  },
+  USAGE,
+);
+const usage = (message: string): never => usageError(message, USAGE);
+const format = FORMATS.find((name) => name === values.format) ?? usage(`--format must be one of ${FORMATS.join(', ')}`);
+if (positionals.length > 1) usage('one query, in quotes');
 const sql = (positionals[0] ?? (process.stdin.isTTY ? '' : await readStdin())).trim();
-if (sql === '') usageError('no query');
+if (sql === '') usage('no query');
 
 try {
   const result = values.athena ? await onAthena(sql) : await onLocalArchive(sql);
   process.stdout.write(formatResult(result, format as Format));
 } catch (error) {
   if (!(error instanceof SqlError) && !isAwsError(error)) throw error;
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exit(1);
+  failWith(error.message);
 }
 
 async function onLocalArchive(query: string): Promise<QueryResult> {
-  if (values.stage !== undefined)
-    usageError('--stage goes with --athena (locally, the pipeline npm start runs is read)');
+  if (values.stage !== undefined) usage('--stage goes with --athena (locally, the pipeline npm start runs is read)');
   const local = readLocalEndpoints();
   const bucket = local?.buckets.ArchiveBucket;
   if (!local || !bucket)
@@ -89,10 +70,10 @@ async function onLocalArchive(query: string): Promise<QueryResult> {
 }
 
 async function onAthena(query: string): Promise<QueryResult> {
-  if (values.stage === undefined) usageError('--athena needs --stage');
+  const stage = values.stage ?? usage('--athena needs --stage');
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) usageError('no region: pass --region or set AWS_REGION');
-  const names = athenaNames(values.stage);
+  if (!region) usage('no region: pass --region or set AWS_REGION');
+  const names = athenaNames(stage);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   const { result, bytesScanned, queryExecutionId } = await queryAthena(
