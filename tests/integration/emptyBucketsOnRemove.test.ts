@@ -226,6 +226,7 @@ describe('the plugin on `serverless remove`, with the stack serverless.yml descr
       ArchiveFailedBatchesBucket: 0,
       AggregateFailedBatchesBucket: 0,
       AlertFailedBatchesBucket: 0,
+      SqlResultsBucket: 0,
       ServerlessDeploymentBucket: 0,
     });
     expect(lines).toContain(
@@ -240,7 +241,8 @@ describe('the plugin on `serverless remove`, with the stack serverless.yml descr
   it('ci (the defaults every throwaway stage uses): empties every bucket, the archive too', async () => {
     const { remaining, lines } = await removeStage('ci');
 
-    expect(Object.values(remaining)).toEqual([0, 0, 0, 0, 0]);
+    expect(Object.values(remaining)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.keys(remaining)).toContain('SqlResultsBucket');
     expect(Object.keys(remaining)).toContain('ArchiveBucket');
     expect(lines.filter((line) => line.startsWith('Keeping'))).toEqual([]);
     expect(lines).toContain('Emptied bucket ArchiveBucket (ci-archivebucket) before removal: deleted 5 objects.');
