@@ -386,10 +386,15 @@ export async function benchContention(options: ContentionOptions = {}): Promise<
   }
 }
 
-/** spawnPipeline runs this repository's start script in the other tree: it must be that tree's too. */
+/**
+ * spawnPipeline runs this repository's start script in the other tree: it must be that tree's too
+ * (a leading `exec`, which only lets Ctrl-C reach node directly, aside).
+ */
 async function sameStartScript(root: string): Promise<void> {
   const script = async (dir: string) =>
-    (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start;
+    (
+      JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts?: { start?: string } }
+    ).scripts?.start?.replace(/^exec\s+/, '');
   const [theirs, ours] = [await script(root), await script(PROJECT_ROOT)];
   if (theirs !== ours) throw new Error(`contention: the baseline's start script (${theirs}) is not this one (${ours})`);
 }

@@ -41,24 +41,34 @@ function handlerModules() {
   return found;
 }
 
+/** A failure of npm start itself: one `error:` line and exit code 1 (the stack too with --verbose). */
+function fail(message, error) {
+  const detail = process.argv.includes('--verbose') && error instanceof Error ? `\n${error.stack}` : '';
+  process.stderr.write(`error: ${message}${detail}\n`);
+  process.exit(1);
+}
+
 const placeholder = join(buildsDir, 'out');
-const result = await esbuild.build({
-  absWorkingDir: root,
-  entryPoints: ['local/start.ts', ...handlerModules()],
-  outbase: '.',
-  outdir: placeholder,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  plugins,
-  write: false,
-  logLevel: 'warning',
-});
+const result = await esbuild
+  .build({
+    absWorkingDir: root,
+    entryPoints: ['local/start.ts', ...handlerModules()],
+    outbase: '.',
+    outdir: placeholder,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    plugins,
+    write: false,
+    logLevel: 'warning',
+  })
+  // esbuild has printed its errors, with file and line, above.
+  .catch((error) => fail('npm start could not compile the local runtime and the handlers (esbuild, above)', error));
 await esbuild.stop();
 
 const hash = createHash('sha256');
@@ -85,4 +95,7 @@ for (const name of readdirSync(buildsDir)) {
 }
 
 process.env.KP_RUNTIME_BUILD = buildDir;
-await import(pathToFileURL(join(buildDir, 'local', 'start.mjs')).href);
+// start.mjs reports its own failures; what reaches here is a module that could not be loaded.
+await import(pathToFileURL(join(buildDir, 'local', 'start.mjs')).href).catch((error) =>
+  fail(`npm start could not run: ${error instanceof Error ? error.message : String(error)}`, error),
+);

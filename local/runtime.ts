@@ -100,7 +100,7 @@ const REGION = 'us-east-1';
  * since the loaded handlers keep their AWS clients (LocalRuntimeError otherwise).
  *
  * @example
- * const runtime = await start({ dataDir: tmp, ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0 } });
+ * const runtime = await start({ dataDir: tmp, ports: { http: 0, kinesis: 0, dynamodb: 0, s3: 0, sns: 0, lambda: 0 } });
  * await fetch(`${runtime.endpoints.httpApi}/events`, { method: 'POST', ... });
  * await runtime.stop();
  */
@@ -172,7 +172,14 @@ async function startPieces(
 
   bindProcessEndpoints(emulators.endpoints);
   const lambda = await loadLocalLambda(app.functions);
-  const invokeApi = await startInvokeApi({ functions: app.functions, invoke: lambda.invoke, port: ports.lambda, log });
+  const invokeApi = await startInvokeApi({
+    functions: app.functions,
+    invoke: lambda.invoke,
+    port: ports.lambda,
+    log,
+  }).catch((error: unknown) => {
+    throw new LocalRuntimeError(`the Lambda Invoke API could not listen on port ${ports.lambda}`, { cause: error });
+  });
   cleanups.add('the Lambda Invoke API', () => invokeApi.close());
   const mappings = await startMappings(app, {
     invoke: lambda.invoke,

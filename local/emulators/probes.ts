@@ -29,9 +29,15 @@ function clientConfig(endpoint: string, region: string) {
     endpoint,
     region,
     credentials: { ...LOCAL_CREDENTIALS },
-    // One short attempt per poll: the poll loop is the retry policy, with its own deadline.
+    // One short attempt per poll: the poll loop is the retry policy, with its own deadline. Without
+    // throwOnRequestTimeout the SDK only warns past requestTimeout (on the console, before the
+    // banner) and keeps waiting: dynalite answers its first request once LevelDB is open.
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1_000,
+      requestTimeout: 2_000,
+      throwOnRequestTimeout: true,
+    }),
   };
 }
 
