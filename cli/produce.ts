@@ -1,148 +1,114 @@
-import { parseArgs } from 'node:util';
-import { kinesisClient } from '../shared/aws/clients.ts';
-import { toOutgoingRecord } from '../shared/events/outgoingRecord.ts';
-import { validEvent } from '../shared/events/validateEvent.ts';
-import { uuidv7 } from '../shared/ids/uuidv7.ts';
-import { DEFAULT_AGGREGATED_RECORD_BYTES, withAggregation } from '../shared/kinesis/aggregatingProducer.ts';
 import { DEFAULT_PUT_RECORDS_LIMITS } from '../shared/kinesis/limits.ts';
-import { createProducer } from '../shared/kinesis/producer.ts';
+import { failWith, parseCommandLine, usageError } from './commandLine.ts';
+import { resolveDestination } from './produce/destination.ts';
+import { PRODUCE_OPTIONS, PRODUCE_USAGE as USAGE } from './produce/options.ts';
+import { Reasons, rateReport, type Tally } from './produce/report.ts';
+import { type Send, SendFailure, viaHttp, viaStream } from './produce/senders.ts';
 import { sampleEvent } from './sampleEvents.ts';
-import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';
+import { findLocalPipeline, pointAwsClients, regionFor, setting } from './target.ts';
 
-const USAGE = `usage: npm run produce -- --count M [--rate N] [--type T] [--url URL | --stream NAME] [--batch B] [--token T] [--aggregate]
-  --count M      events to send (default 1000)
-  --rate N       events per second (default 0: as fast as possible)
-  --type T       event type (default: a realistic mix)
-  --url URL      send through the HTTP API (POST URL/events; token from --token or $KP_TOKEN)
-  --stream NAME  write straight to the stream with the producer
-  --batch B      events per request or PutRecords pack (default 500)
-  --users U      distinct subjects (partition keys) of the sample events (default 500)
-  --aggregate    write straight to the stream (as --stream), packing the events of one partition
-                 key into KPL-format aggregated records (every consumer unpacks them)
-  --aggregate-bytes N  largest aggregated record, data and partition key (default ${DEFAULT_AGGREGATED_RECORD_BYTES},
-                 the KPL's; at most ${DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes})
-  --concurrency C  requests in flight at most (default 4): with --rate, a slow answer does not
-                 hold the next request back, so the rate holds while answers take up to C sends' time
-Without --url or --stream, sends to the local pipeline started by npm start.`;
+const { values } = parseCommandLine({ options: PRODUCE_OPTIONS }, USAGE);
+const usage = (message: string): never => usageError(message, USAGE);
 
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', default: '1000' },
-    rate: { type: 'string', default: '0' },
-    type: { type: 'string' },
-    url: { type: 'string' },
-    stream: { type: 'string' },
-    token: { type: 'string' },
-    batch: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '4' },
-    users: { type: 'string', default: '500' },
-    aggregate: { type: 'boolean', default: false },
-    'aggregate-bytes': { type: 'string', default: String(DEFAULT_AGGREGATED_RECORD_BYTES) },
-    help: { type: 'boolean' },
-  },
-});
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const count = Number(values.count);
+const positiveInteger = (name: keyof typeof values): number => {
+  const value = Number(values[name]);
+  return Number.isInteger(value) && value >= 1 ? value : usage(`--${name} must be a positive integer`);
+};
+const count = positiveInteger('count');
+const batchSize = positiveInteger('batch');
+const concurrency = positiveInteger('concurrency');
+const users = positiveInteger('users');
 const rate = Number(values.rate);
-const batchSize = Number(values.batch);
-const concurrency = Number(values.concurrency);
-if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer\n${USAGE}`);
-if (!Number.isFinite(rate) || rate < 0) fail('--rate must be a number >= 0');
-if (!Number.isInteger(batchSize) || batchSize < 1) fail('--batch must be a positive integer');
-if (!Number.isInteger(concurrency) || concurrency < 1) fail('--concurrency must be a positive integer');
-const users = Number(values.users);
-if (!Number.isInteger(users) || users < 1) fail('--users must be a positive integer');
+if (!Number.isFinite(rate) || rate < 0) usage('--rate must be a number >= 0');
+if (values.type !== undefined && (values.type.length < 1 || values.type.length > 128)) {
+  usage('--type must be 1 to 128 characters');
+}
 const aggregateBytes = Number(values['aggregate-bytes']);
-if (
-  !Number.isInteger(aggregateBytes) ||
-  aggregateBytes < 1 ||
-  aggregateBytes > DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes
-) {
-  fail(`--aggregate-bytes must be an integer from 1 to ${DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes}`);
-}
-if (values.aggregate && values.url) {
-  fail(
-    '--aggregate packs records written straight to the stream; POST /events aggregates when the stage sets ingestAggregateRecordBytes (serverless.yml params)',
-  );
+const maxRecordBytes = DEFAULT_PUT_RECORDS_LIMITS.maxRecordBytes;
+if (!Number.isInteger(aggregateBytes) || aggregateBytes < 1 || aggregateBytes > maxRecordBytes) {
+  usage(`--aggregate-bytes must be an integer from 1 to ${maxRecordBytes}`);
 }
 
-const direct = values.stream !== undefined || values.aggregate;
-const local = values.url || values.stream ? undefined : useLocalEndpointsUnlessConfigured();
-const url = values.url ?? (direct ? undefined : local?.httpApi);
-const stream = values.stream ?? local?.streamName;
-const token = values.token ?? process.env.KP_TOKEN ?? local?.token;
-if (!url && !stream) fail(`nowhere to send: pass --url or --stream, or run npm start first\n${USAGE}`);
-if (url && !token) fail('--url needs a producer token: --token or KP_TOKEN');
-
-interface Tally {
-  accepted: number;
-  rejected: number;
-  failed: number;
-}
-type Send = (events: Record<string, unknown>[]) => Promise<Tally>;
-
-function viaHttp(endpoint: string, bearer: string): Send {
-  const target = `${endpoint.replace(/\/$/, '')}/events`;
-  return async (events) => {
-    const response = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      body: JSON.stringify(events),
-    });
-    const body = (await response.json().catch(() => ({}))) as Partial<Tally> & { message?: string };
-    if (response.status >= 400 && response.status !== 503) fail(`HTTP ${response.status}: ${body.message ?? ''}`);
-    return { accepted: body.accepted ?? 0, rejected: body.rejected ?? 0, failed: body.failed ?? events.length };
-  };
+const { local, endpointsFile } = findLocalPipeline();
+const destination = resolveDestination({
+  url: values.url,
+  token: values.token,
+  stream: values.stream,
+  stage: values.stage,
+  region: values.region,
+  aggregate: values.aggregate,
+  env: {
+    token: setting('KP_TOKEN'),
+    kinesisEndpoint: setting('KINESIS_ENDPOINT'),
+    region: await regionFor(values),
+  },
+  local,
+  endpointsFile,
+});
+if (destination.kind === 'problem') {
+  if (destination.usage) usage(destination.message);
+  failWith(destination.message);
 }
 
-function viaStream(streamName: string): Send {
-  const putRecords = createProducer({ client: kinesisClient(), streamName });
-  const producer = values.aggregate ? withAggregation(putRecords, { maxRecordBytes: aggregateBytes }) : putRecords;
-  return async (events) => {
-    const context = { receivedAt: new Date().toISOString(), ingestRequestId: `cli-${uuidv7()}` };
-    const outgoing = events.map((e, i) => toOutgoingRecord(i, validEvent(e), context).outgoing);
-    const { outcomes } = await producer.put(outgoing);
-    const tally = (status: string) => outcomes.filter((o) => o.status === status).length;
-    return { accepted: tally('accepted'), rejected: tally('rejected'), failed: tally('failed') };
-  };
+const reasons = new Reasons();
+let send: Send;
+if (destination.kind === 'http') {
+  send = viaHttp(destination.url, destination.token, reasons, destination.local);
+} else {
+  pointAwsClients(destination, local);
+  send = viaStream(destination.streamName, reasons, values.aggregate ? aggregateBytes : undefined);
 }
-
-function progress(done: number, tally: Tally, started: number): void {
-  const width = 30;
-  const filled = Math.round((done / count) * width);
-  const perSecond = Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
-  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${count} ${perSecond} ev/s accepted=${tally.accepted} failed=${tally.failed}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
-  else if (done === count || done % (perSend * 20) === 0) process.stderr.write(`${line}\n`);
-}
+process.stderr.write(`sending ${count} events to ${destination.where}\n`);
 
 // At a set rate, send about ten times a second rather than one large burst per batch.
 const perSend = rate > 0 ? Math.max(1, Math.min(batchSize, Math.ceil(rate / 10))) : batchSize;
-const send = url ? viaHttp(url, token as string) : viaStream(stream as string);
 const total: Tally = { accepted: 0, rejected: 0, failed: 0 };
 const started = Date.now();
 const inFlight = new Set<Promise<void>>();
 let answered = 0;
+let sent = 0;
+/** Why sending stopped before `count`: a request none of whose events got through. */
+let stopped: string | undefined;
+/** Sends that had to wait for an answer because --concurrency were in flight (the rate's usual limit). */
+let heldBack = 0;
+
+function progress(): void {
+  const width = 30;
+  const filled = Math.round((answered / count) * width);
+  const perSecond = Math.round(answered / Math.max((Date.now() - started) / 1000, 0.001));
+  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${answered}/${count} ${perSecond} ev/s accepted=${total.accepted} failed=${total.failed}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+  else if (answered === count || answered % (perSend * 20) === 0) process.stderr.write(`${line}\n`);
+}
+
+function answeredWith(size: number, result: Tally): void {
+  total.accepted += result.accepted;
+  total.rejected += result.rejected;
+  total.failed += result.failed;
+  answered += size;
+  progress();
+  if (result.accepted === 0 && result.failed === size)
+    stopped ??= `none of the ${size} events of a request got through`;
+}
+
+function sendingFailed(error: unknown): never {
+  if (!(error instanceof SendFailure)) throw error;
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const so = `${answered} of ${count} events answered: ${total.accepted} accepted, ${total.rejected} rejected, ${total.failed} failed`;
+  return failWith(`${error.message} (${so})`);
+}
+
 // Each send starts at its due time (with --rate) once fewer than --concurrency are in flight; the
 // events of different sends may therefore reach the stream out of order (each send's own stay in order).
-for (let sent = 0; sent < count; ) {
+while (sent < count && stopped === undefined) {
   const size = Math.min(perSend, count - sent);
+  if (inFlight.size >= concurrency) heldBack += 1;
   while (inFlight.size >= concurrency) await Promise.race(inFlight);
+  if (stopped !== undefined) break;
   const events = Array.from({ length: size }, () => sampleEvent({ type: values.type, users }));
-  const sending: Promise<void> = send(events).then(
-    (result) => {
-      total.accepted += result.accepted;
-      total.rejected += result.rejected;
-      total.failed += result.failed;
-      answered += size;
-      progress(answered, total, started);
-      inFlight.delete(sending);
-    },
-    (error: unknown) => fail(`sending failed: ${error instanceof Error ? error.message : String(error)}`),
-  );
+  const sending: Promise<void> = send(events)
+    .then((result) => answeredWith(size, result), sendingFailed)
+    .finally(() => inFlight.delete(sending));
   inFlight.add(sending);
   sent += size;
   if (rate > 0) {
@@ -153,8 +119,21 @@ for (let sent = 0; sent < count; ) {
 await Promise.all(inFlight);
 const seconds = (Date.now() - started) / 1000;
 if (process.stderr.isTTY) process.stderr.write('\n');
+
+const to = destination.kind === 'http' ? destination.url : `stream ${destination.streamName}`;
+const events = sent === count ? `${count} events` : `${sent} of ${count} events`;
+const speed = rateReport(sent, seconds, rate);
 console.log(
-  `sent ${count} events to ${url ?? `stream ${stream}`} in ${seconds.toFixed(2)} s (${Math.round(count / seconds)} ev/s): ` +
+  `sent ${events} to ${to} in ${seconds.toFixed(2)} s (${speed.perSecond} ev/s): ` +
     `${total.accepted} accepted, ${total.rejected} rejected, ${total.failed} failed`,
 );
-if (total.failed > 0 || total.rejected > 0) process.exitCode = 1;
+for (const line of reasons.lines()) console.log(`  ${line}`);
+if (stopped !== undefined && sent < count) console.log(`  stopped: ${stopped}; ${count - sent} events were not sent`);
+if (speed.verdict !== undefined) console.log(`  rate: ${speed.verdict}${speed.missed ? `: ${whyMissed()}` : ''}`);
+if (total.failed > 0 || total.rejected > 0 || sent < count) process.exitCode = 1;
+
+/** The usual reason a rate is missed: the answers, or the sender itself. */
+function whyMissed(): string {
+  if (heldBack === 0) return 'the sender could not keep up (raise --batch, or lower --rate)';
+  return `${heldBack} sends waited for an answer with --concurrency ${concurrency} in flight (raise --concurrency or --batch)`;
+}

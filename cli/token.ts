@@ -1,66 +1,73 @@
-import { parseArgs } from 'node:util';
 import { producerStore } from '../shared/auth/producerStore.ts';
 import { dynamoDbDocumentClient } from '../shared/aws/clients.ts';
-import { fail, useLocalEndpointsUnlessConfigured } from './target.ts';
+import { failWith, parseCommandLine, usageError } from './commandLine.ts';
+import { explainAwsError, findLocalPipeline, pointAwsClients, regionFor, setting } from './target.ts';
+import { TOKEN_COMMANDS, TOKEN_OPTIONS, TOKEN_USAGE as USAGE } from './token/options.ts';
+import { producersTable } from './token/table.ts';
 
-const USAGE = `usage:
-  npm run token -- create <producer> --sources a,b   create a token (shown once) for a producer
-  npm run token -- list                              list producers and token hashes
-  npm run token -- revoke <producer>                 delete every token of a producer
-options:
-  --table NAME   producers table (default: $PRODUCERS_TABLE, then the local pipeline's)
-  --stage NAME   use the deployed stage's table: kinesis-pipeline-<stage>-producers`;
+const { values, positionals } = parseCommandLine({ allowPositionals: true, options: TOKEN_OPTIONS }, USAGE);
+const usage = (message: string): never => usageError(message, USAGE);
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    sources: { type: 'string' },
-    table: { type: 'string' },
-    stage: { type: 'string' },
-    help: { type: 'boolean' },
+const [command, producer, ...extra] = positionals;
+if (command === undefined) usage('no command: create, list or revoke');
+if (!TOKEN_COMMANDS.some((known) => known === command)) usage(`unknown command ${command}: create, list or revoke`);
+if (command !== 'list' && !producer) usage(`${command} needs a producer name`);
+if ((command === 'list' && producer) || extra.length > 0) usage(`unexpected ${[producer, ...extra].join(' ')}`);
+const sources = (values.sources ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+if (command === 'create' && sources.length === 0) usage('create needs --sources a,b (or --sources "*" for any source)');
+if (command !== 'create' && values.sources !== undefined) usage('--sources goes with create');
+
+const { local, endpointsFile } = findLocalPipeline();
+const table = producersTable({
+  table: values.table,
+  stage: values.stage,
+  region: values.region,
+  env: {
+    table: setting('PRODUCERS_TABLE'),
+    dynamodbEndpoint: setting('DYNAMODB_ENDPOINT'),
+    region: await regionFor(values),
   },
+  local,
+  endpointsFile,
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
+if (table.kind === 'problem') {
+  if (table.usage) usage(table.message);
+  failWith(table.message);
 }
+pointAwsClients(table, local);
+const store = producerStore(dynamoDbDocumentClient(), table.name);
 
-const [command, producer] = positionals;
-const explicitTable = values.table ?? (values.stage ? `kinesis-pipeline-${values.stage}-producers` : undefined);
-const local = explicitTable || process.env.PRODUCERS_TABLE ? undefined : useLocalEndpointsUnlessConfigured();
-const table = explicitTable ?? process.env.PRODUCERS_TABLE ?? local?.tables.ProducersTable;
-if (!table) fail(`no producers table: pass --table or --stage, set PRODUCERS_TABLE, or run npm start first\n${USAGE}`);
-const store = producerStore(dynamoDbDocumentClient(), table);
-
-switch (command) {
-  case 'create': {
-    if (!producer) fail(`create needs a producer name\n${USAGE}`);
-    const sources = (values.sources ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (sources.length === 0) fail('create needs --sources a,b (or --sources "*" for any source)');
-    const { token } = await store.create(producer, sources);
-    console.log(`token for ${producer} (sources: ${sources.join(', ')}); it is shown only this once:\n${token}`);
-    break;
-  }
-  case 'list': {
-    const items = await store.list();
-    if (items.length === 0) console.log('no producers');
-    for (const item of items) {
+try {
+  switch (command) {
+    case 'create': {
+      const { token } = await store.create(producer as string, sources);
       console.log(
-        `${item.producer}\tsources=${item.sources.join(',')}\tcreated=${item.createdAt}\tsha256=${item.tokenHash.slice(0, 12)}…`,
+        `token for ${producer} (sources: ${sources.join(', ')}) in ${table.where}; shown only this once:\n${token}`,
       );
+      break;
     }
-    break;
+    case 'list': {
+      const items = await store.list();
+      if (items.length === 0) console.log('no producers');
+      for (const item of items) {
+        console.log(
+          `${item.producer}\tsources=${item.sources.join(',')}\tcreated=${item.createdAt}\tsha256=${item.tokenHash.slice(0, 12)}…`,
+        );
+      }
+      break;
+    }
+    case 'revoke': {
+      const count = await store.revoke(producer as string);
+      console.log(count > 0 ? `revoked ${count} token(s) of ${producer}` : `no tokens for ${producer}`);
+      if (count === 0) process.exitCode = 1;
+      break;
+    }
   }
-  case 'revoke': {
-    if (!producer) fail(`revoke needs a producer name\n${USAGE}`);
-    const count = await store.revoke(producer);
-    console.log(count > 0 ? `revoked ${count} token(s) of ${producer}` : `no tokens for ${producer}`);
-    if (count === 0) process.exitCode = 1;
-    break;
-  }
-  default:
-    fail(USAGE);
+} catch (error) {
+  const explained = explainAwsError(error, table);
+  if (explained === undefined) throw error;
+  failWith(explained);
 }
