@@ -1,7 +1,12 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 
-/** How one re-delivery went: every record processed, or why not. */
-export type DeliveryOutcome = { ok: true } | { ok: false; reason: string; failedSequenceNumbers: string[] };
+/**
+ * How one re-delivery went: every record processed, or why not. `why` is the function's own error for
+ * the first failed record, when the answer named records without saying why (see `deliverEvent`).
+ */
+export type DeliveryOutcome =
+  | { ok: true }
+  | { ok: false; reason: string; failedSequenceNumbers: string[]; why?: string };
 
 /**
  * Invokes the consumer's function synchronously with a Kinesis event, as the event source mapping

@@ -1,5 +1,5 @@
+import { deliverEvent } from './deliverEvent.ts';
 import { type FailedBatch, moveToRedriven } from './failedBatches.ts';
-import { invokeConsumer } from './invokeConsumer.ts';
 import type { PipelineTarget } from './pipelineTarget.ts';
 import { rereadBatch } from './rereadBatch.ts';
 
@@ -19,7 +19,9 @@ export interface RedriveOptions {
  * Delivers each failure record's batch again to the target's function only, one at a time, oldest
  * first: the stored `payload` when there is one, otherwise the records re-read from the stream
  * (warning how much retention is left). A batch the function fully processes moves under
- * `redriven/`; any other stays where it is, and the reason is printed.
+ * `redriven/`; any other stays where it is, and the reason is printed: the function's error, or for
+ * records it reported failed without one, the error of the first of them delivered again alone
+ * (see `deliverEvent`).
  *
  * @example
  * const { kept } = await redriveBatches(await listFailedBatches(s3, bucket), target, { move: true, print: console.log });
@@ -42,10 +44,11 @@ export async function redriveBatches(
       options.print(`kept ${label}: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    const outcome = await invokeConsumer(target.lambda, target.functionName, event);
+    const outcome = await deliverEvent(target.lambda, target.functionName, event);
     if (!outcome.ok) {
       result.kept += 1;
       options.print(`kept ${label}: ${outcome.reason}`);
+      if (outcome.why !== undefined) options.print(`  why: ${outcome.why}`);
       continue;
     }
     result.redriven += 1;

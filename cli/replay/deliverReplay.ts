@@ -1,4 +1,4 @@
-import { invokeConsumer } from '../redrive/invokeConsumer.ts';
+import { deliverEvent } from '../redrive/deliverEvent.ts';
 import type { PipelineTarget } from '../redrive/pipelineTarget.ts';
 import type { ShardReplay } from './replayBatches.ts';
 
@@ -6,8 +6,11 @@ export interface ShardOutcome {
   shardId: string;
   delivered: number;
   invocations: number;
-  /** Why the shard stopped early, with the first record not delivered. */
-  stopped?: { reason: string; atSequence: string };
+  /**
+   * Why the shard stopped early, with the first record not delivered; `why` is the function's own
+   * error for that record, when the answer only named it (see `deliverEvent`).
+   */
+  stopped?: { reason: string; atSequence: string; why?: string };
 }
 
 /**
@@ -27,15 +30,19 @@ export async function deliverReplay(
     shards.map(async (shard): Promise<ShardOutcome> => {
       const outcome: ShardOutcome = { shardId: shard.shardId, delivered: 0, invocations: 0 };
       for (const event of shard.events) {
-        const result = await invokeConsumer(target.lambda, target.functionName, event);
+        const result = await deliverEvent(target.lambda, target.functionName, event);
         outcome.invocations += 1;
         if (!result.ok) {
-          const atSequence = result.failedSequenceNumbers[0] ?? event.Records[0]?.kinesis.sequenceNumber ?? '';
-          outcome.delivered += Math.max(
-            0,
-            event.Records.findIndex((record) => record.kinesis.sequenceNumber === atSequence),
-          );
-          outcome.stopped = { reason: result.reason, atSequence };
+          // The first failed record in the shard's order (the response may list them in any order).
+          const failed = new Set(result.failedSequenceNumbers);
+          const firstFailed = event.Records.findIndex((record) => failed.has(record.kinesis.sequenceNumber));
+          const stopAt = Math.max(0, firstFailed);
+          outcome.delivered += stopAt;
+          outcome.stopped = {
+            reason: result.reason,
+            atSequence: event.Records[stopAt]?.kinesis.sequenceNumber ?? '',
+            ...(result.why === undefined ? {} : { why: result.why }),
+          };
           return outcome;
         }
         outcome.delivered += event.Records.length;

@@ -1,3 +1,4 @@
+import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type AggregateItem, sumAggregateParts } from '../../shared/aggregates/aggregateItem.ts';
 
 /** Count, value count, sum, min and max: what the aggregates consumer keeps per window and key. */
@@ -85,4 +86,27 @@ export function storedTotals(parts: readonly object[]) {
       const { type: _type, source: _source, ...totals } = sumAggregateParts(same);
       return { pk: same[0]?.pk, ...totals };
     });
+}
+
+/**
+ * Takes one from a stored aggregate part's `count`, its watermark left as it is: what a record the
+ * watermark skipped leaves behind (an undercount a plain replay cannot see).
+ *
+ * @example
+ * await takeOneFromCount(dynamodb, endpoints.tables.AggregatesTable ?? '', { pk: { S: 'T#x' }, sk: { S: '…' } });
+ */
+export async function takeOneFromCount(
+  dynamodb: Pick<DynamoDBClient, 'send'>,
+  table: string,
+  key: Record<string, AttributeValue>,
+): Promise<void> {
+  await dynamodb.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: 'SET #c = #c - :one',
+      ExpressionAttributeNames: { '#c': 'count' },
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    }),
+  );
 }

@@ -1,5 +1,7 @@
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { RedriveError } from '../../cli/redrive/errors.ts';
+import { deliverEvent } from '../../cli/redrive/deliverEvent.ts';
+import { failureLine, RedriveError } from '../../cli/redrive/errors.ts';
 import { failedBatchesFromLines, parseFailureRecord } from '../../cli/redrive/failedBatches.ts';
 import { judgeResponse } from '../../cli/redrive/invokeConsumer.ts';
 import { retentionLeft, streamNameOf } from '../../cli/redrive/rereadBatch.ts';
@@ -96,6 +98,98 @@ describe('judging a redelivery as the event source mapping does', () => {
     expect(judgeResponse(undefined, '{"batchItemFailures":[{"itemIdentifier":""}]}').ok).toBe(false);
     expect(judgeResponse(undefined, '{"batchItemFailures":"all"}').ok).toBe(false);
     expect(judgeResponse(undefined, '{not json').ok).toBe(false);
+  });
+});
+
+describe('learning why records failed, from what the Invoke API answers', () => {
+  /** A Lambda whose function answers each event with `answer(records' sequence numbers)`; remembers the events. */
+  function fakeLambda(answer: (sequences: string[]) => { error?: string; failed?: string[] }) {
+    const invoked: string[][] = [];
+    const lambda = {
+      async send(command: InvokeCommand) {
+        const event = JSON.parse(Buffer.from(command.input.Payload as Uint8Array).toString('utf8')) as {
+          Records: Array<{ kinesis: { sequenceNumber: string } }>;
+        };
+        const sequences = event.Records.map((record) => record.kinesis.sequenceNumber);
+        invoked.push(sequences);
+        const { error, failed = [] } = answer(sequences);
+        const body = error
+          ? { errorType: 'FullBatchFailureError', errorMessage: error }
+          : { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+        return { FunctionError: error ? 'Unhandled' : undefined, Payload: Buffer.from(JSON.stringify(body)) };
+      },
+    } as unknown as Pick<LambdaClient, 'send'>;
+    return { lambda, invoked };
+  }
+  const event = { Records: ['11', '12', '13', '14'].map((sequenceNumber) => ({ kinesis: { sequenceNumber } })) };
+
+  it('delivers the first failed record (in the event, not the answer) again alone, and gives its error', async () => {
+    const { lambda, invoked } = fakeLambda((sequences) =>
+      sequences.length === 1
+        ? { error: `All records failed processing. ${sequences[0]}: cannot aggregate: value 1e+200 is out of range` }
+        : { failed: ['14', '12'] },
+    );
+    const outcome = await deliverEvent(lambda, 'aggregate', event);
+    expect(invoked).toEqual([['11', '12', '13', '14'], ['12']]);
+    expect(outcome).toEqual({
+      ok: false,
+      reason: '2 records failed again: 14, 12',
+      failedSequenceNumbers: ['14', '12'],
+      why: '12: function error (Unhandled): FullBatchFailureError: All records failed processing. 12: cannot aggregate: value 1e+200 is out of range',
+    });
+  });
+
+  it('says so when the record goes through alone, or fails alone without a reason', async () => {
+    const passes = fakeLambda((sequences) => ({ failed: sequences.length === 1 ? [] : ['13'] }));
+    expect(await deliverEvent(passes.lambda, 'aggregate', event)).toMatchObject({
+      why: '13: delivered again alone, it went through: the failure did not repeat',
+    });
+    const silent = fakeLambda((sequences) => ({ failed: sequences.slice(-1) }));
+    expect(await deliverEvent(silent.lambda, 'archive', event)).toMatchObject({
+      why: expect.stringMatching(/^14: failed again alone, and the function's answer names no reason/),
+    });
+  });
+
+  it('invokes once when the answer already says why (a function error) or all went well', async () => {
+    const throws = fakeLambda(() => ({ error: 'All records failed processing. 11: not UTF-8 JSON' }));
+    const outcome = await deliverEvent(throws.lambda, 'aggregate', event);
+    expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('11: not UTF-8 JSON') });
+    expect(outcome).not.toHaveProperty('why');
+    expect(throws.invoked).toHaveLength(1);
+    const fine = fakeLambda(() => ({}));
+    expect(await deliverEvent(fine.lambda, 'aggregate', event)).toEqual({ ok: true });
+    expect(fine.invoked).toHaveLength(1);
+  });
+});
+
+describe('what a failing redrive or replay prints', () => {
+  const credentialsError = () =>
+    Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+
+  it('one line for its own errors, AWS refusals, missing credentials and an unreachable endpoint', () => {
+    expect(failureLine(new RedriveError('the local pipeline has no\nAggregateFailedBatchesBucket'))).toBe(
+      'the local pipeline has no AggregateFailedBatchesBucket',
+    );
+    expect(failureLine(credentialsError())).toMatch(
+      /^no AWS credentials: Could not load credentials from any providers \(set AWS_PROFILE, .*\)$/,
+    );
+    expect(
+      failureLine(
+        new RedriveError('cannot read stack kinesis-pipeline-ci in eu-west-1: …', { cause: credentialsError() }),
+      ),
+    ).toMatch(/^cannot read stack kinesis-pipeline-ci in eu-west-1: … \(no AWS credentials: set AWS_PROFILE/);
+    const denied = Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(failureLine(denied)).toBe('AccessDeniedException: User is not authorized to perform: lambda:InvokeFunction');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4569'), { code: 'ECONNREFUSED' });
+    expect(failureLine(refused)).toBe('connect ECONNREFUSED 127.0.0.1:4569');
+  });
+
+  it('nothing for a bug, which keeps its stack trace', () => {
+    expect(failureLine(new TypeError("Cannot read properties of undefined (reading 'Records')"))).toBeUndefined();
+    expect(failureLine('a string')).toBeUndefined();
   });
 });
 

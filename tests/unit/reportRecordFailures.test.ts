@@ -1,5 +1,6 @@
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { describe, expect, it } from 'vitest';
-import { reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
+import { describeRecordFailures, reportRecordFailures } from '../../shared/consumers/reportRecordFailures.ts';
 import { aKinesisBatch, sequence } from '../helpers/kinesisEvents.ts';
 import { lambdaContext } from '../helpers/lambdaContext.ts';
 
@@ -43,5 +44,41 @@ describe('reportRecordFailures', () => {
       throwOnFullBatchFailure: false,
     });
     expect(response.batchItemFailures).toHaveLength(2);
+  });
+
+  it("names each record's own error in the message of the whole-batch failure, which is all Lambda shows of it", async () => {
+    const errors = new Map([
+      [sequence(1), new Error('not UTF-8 JSON: Unexpected end of JSON input')],
+      [sequence(2), new Error('cannot aggregate: value 1e+200 is outside the range DynamoDB numbers can hold')],
+    ]);
+    const thrown = await reportRecordFailures(batchOf(0, 1, 2), context, ({ kinesis }) =>
+      errors.get(kinesis.sequenceNumber),
+    ).catch((error: unknown) => error);
+    // Still Powertools' error, so Lambda reports errorType FullBatchFailureError, with the errors kept.
+    expect(thrown).toBeInstanceOf(FullBatchFailureError);
+    const error = thrown as FullBatchFailureError;
+    expect(error.name).toBe('FullBatchFailureError');
+    expect(error.recordErrors).toEqual([...errors.values()]);
+    expect(error.message).toBe(
+      `All records failed processing. ${sequence(1)}: not UTF-8 JSON: Unexpected end of JSON input; ` +
+        `${sequence(2)}: cannot aggregate: value 1e+200 is outside the range DynamoDB numbers can hold`,
+    );
+    expect(error.stack?.split('\n')[0]).toBe(`FullBatchFailureError: ${error.message}`);
+  });
+
+  it('keeps the message of a large batch failing alike to one line: a few records per error, then a count', () => {
+    const failures = Array.from({ length: 500 }, (_, i) => ({
+      sequenceNumber: sequence(i + 1),
+      error: new Error(
+        i < 498 ? 'aggregate T#page_view 2026-12-03T21:00:00.000Z\nstill changed under us' : `other ${i}`,
+      ),
+    }));
+    const message = describeRecordFailures(failures);
+    expect(message).not.toContain('\n');
+    expect(message).toBe(
+      `All records failed processing. ${sequence(1)}, ${sequence(2)}, ${sequence(3)} and 495 more: ` +
+        `aggregate T#page_view 2026-12-03T21:00:00.000Z still changed under us; ` +
+        `${sequence(499)}: other 498; ${sequence(500)}: other 499`,
+    );
   });
 });
