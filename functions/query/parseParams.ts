@@ -4,6 +4,39 @@ import { BadRequestError } from '../../shared/errors.ts';
 /** Query string parameters as API Gateway (payload 2.0) delivers them; repeated names arrive comma-joined. */
 export type QueryParams = Record<string, string | undefined>;
 
+/** What a payload 2.0 event carries of its query string. */
+export interface QueryString {
+  queryStringParameters?: QueryParams;
+  /** The query string as sent, after `?`: the only place a repeated parameter shows as repeated. */
+  rawQueryString?: string;
+}
+
+/**
+ * The request's query parameters, each given once. API Gateway joins the values of a repeated
+ * parameter with commas in `queryStringParameters` (`?type=a&type=b` arrives as `type: 'a,b'`), which
+ * would read as one value (a type named `a,b`: a 200 with no items). So a name that `rawQueryString`
+ * holds more than once is refused with a BadRequestError naming it; a comma sent inside one value
+ * (`type=a%2Cb`) is not a repeat.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ *
+ * @example
+ * queryParams({ queryStringParameters: { type: 'a,b' }, rawQueryString: 'type=a&type=b' });
+ * // throws BadRequestError('type: given 2 times; each parameter may be given once')
+ */
+export function queryParams(request: QueryString): QueryParams {
+  const times = new Map<string, number>();
+  // Names decoded as form data (`+` a space, `%xx` escapes), as local/httpApi reads them too.
+  for (const name of new URLSearchParams(request.rawQueryString ?? '').keys()) {
+    times.set(name, (times.get(name) ?? 0) + 1);
+  }
+  const repeated = [...times].filter(([, count]) => count > 1);
+  if (repeated.length > 0) {
+    const problems = repeated.map(([name, count]) => `${name}: given ${count} times`);
+    throw new BadRequestError(`${problems.join('; ')}; each parameter may be given once`);
+  }
+  return request.queryStringParameters ?? {};
+}
+
 /** An instant in ISO 8601 with an explicit offset, read as epoch milliseconds. */
 export const instantParam = (name: string) =>
   z.iso

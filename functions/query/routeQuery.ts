@@ -4,14 +4,13 @@ import { PipelineError } from '../../shared/errors.ts';
 import { type HttpResponse, jsonResponse } from '../../shared/http/jsonResponse.ts';
 import { parseAggregatesParams } from './aggregatesParams.ts';
 import { parseAlertsParams } from './alertsParams.ts';
-import type { QueryParams } from './parseParams.ts';
+import { type QueryString, queryParams } from './parseParams.ts';
 import { queryAggregates } from './queryAggregates.ts';
 import { queryAlerts } from './queryAlerts.ts';
 
 /** The parts of an HTTP API (payload 2.0) request the query API reads. */
-export interface QueryRequest {
+export interface QueryRequest extends QueryString {
   routeKey: string;
-  queryStringParameters?: QueryParams;
   requestContext: { authorizer?: { lambda?: unknown } };
 }
 
@@ -27,14 +26,15 @@ export class UnknownRouteError extends PipelineError {}
 
 /**
  * Answers GET /aggregates and GET /alerts. Any authorized caller may read; a request without the
- * authorizer's context is refused with 401 (it can only come from a route wired without it).
+ * authorizer's context is refused with 401 (it can only come from a route wired without it). A
+ * parameter given twice is a 400 naming it (`queryParams`).
  *
  * @example
  * await routeQuery({ routeKey: 'GET /alerts', queryStringParameters: { state: 'firing' }, requestContext }, deps);
  */
 export async function routeQuery(request: QueryRequest, deps: QueryDeps): Promise<HttpResponse> {
   fromAuthorizerContext(request.requestContext.authorizer?.lambda);
-  const params = request.queryStringParameters ?? {};
+  const params = queryParams(request);
   switch (request.routeKey) {
     case 'GET /aggregates': {
       const query = parseAggregatesParams(params, deps.now());

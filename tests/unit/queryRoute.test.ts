@@ -133,6 +133,38 @@ describe('routeQuery', () => {
     expect(unknown).toBeInstanceOf(UnknownRouteError);
     expect(errorResponse(unknown).statusCode).toBe(500);
   });
+
+  it.each([
+    ['GET /aggregates', 'type=a&type=b', { type: 'a,b' }, /^type: given 2 times; each parameter may be given once$/],
+    ['GET /alerts', 'state=firing&state=resolved', { state: 'firing,resolved' }, /^state: given 2 times/],
+    ['GET /aggregates', 'type=a&limit=5&t%79pe=b&limit=6', { type: 'a,b', limit: '5,6' }, /^type: .*; limit: /],
+  ])(
+    'refuses %s?%s with a 400 naming the repeated parameter, before reading anything',
+    async (routeKey, rawQueryString, params, message) => {
+      // API Gateway (payload 2.0) joins a repeated parameter's values with commas; only rawQueryString shows the repeat.
+      const { reader, inputs } = fakeReader([]);
+      const refused = await routeQuery({ ...request(routeKey, params), rawQueryString }, deps(reader)).catch(
+        (e: unknown) => e,
+      );
+      expect(errorResponse(refused).statusCode).toBe(400);
+      expect(JSON.parse(errorResponse(refused).body)).toEqual({
+        code: 'bad_request',
+        message: expect.stringMatching(message),
+        results: [],
+      });
+      expect(inputs).toEqual([]);
+    },
+  );
+
+  it('takes a comma inside one value as that value, not as a repeat', async () => {
+    const { reader, inputs } = fakeReader([[]]);
+    const response = await routeQuery(
+      { ...request('GET /aggregates', { type: 'a,b' }), rawQueryString: 'type=a%2Cb' },
+      deps(reader),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(inputs[0]?.ExpressionAttributeValues).toMatchObject({ ':pk': aggregateKey({ type: 'a,b' }) });
+  });
 });
 
 describe('cursors', () => {
