@@ -63,10 +63,16 @@ describe('npm start, as a user runs it', () => {
       timeoutMs: 90_000,
       intervalMs: 200,
     });
+    // endpoints.json is written before the banner is printed, and the banner reaches this process
+    // through a pipe some time later (long on a busy machine): wait for it, then check what it says.
+    const dashboardAddress = `${endpoints.httpApi}/#token=${endpoints.token}`;
+    await pollUntil(async () => (output.includes(dashboardAddress) ? true : undefined), {
+      what: `npm start to print the dashboard's address ${dashboardAddress} (output so far: ${output})`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect(output).toContain(endpoints.token);
     expect(output).toContain(endpoints.httpApi);
-    // The dashboard works right after npm start: its address carries the dev token.
-    expect(output).toContain(`${endpoints.httpApi}/#token=${endpoints.token}`);
     const page = await fetch(`${endpoints.httpApi}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -207,8 +213,13 @@ describe('npm start flags and signals', () => {
       what: `the runtime to write ${endpointsFile} (output so far: ${run.output()})`,
       timeoutMs: 90_000,
     });
-    expect(run.output()).toContain('kinesis: per-shard limits on');
-    expect(run.output()).toContain("each write fsync'd to the disk before it is acknowledged");
+    // Its lines reach this process through a pipe, maybe after endpoints.json: wait for them.
+    const said = ['kinesis: per-shard limits on', "each write fsync'd to the disk before it is acknowledged"];
+    await pollUntil(async () => (said.every((line) => run.output().includes(line)) ? true : undefined), {
+      what: 'npm start to say the Kinesis engine has per-shard limits and fsync on',
+      timeoutMs: 30_000,
+    }).catch(() => undefined);
+    for (const line of said) expect(run.output()).toContain(line);
     // One partition key, one shard: 500 records a call exceed 1,000 records/s by the third call of
     // any second. Calls go on until one is throttled, so a slow machine only takes more of them.
     const { kinesis } = clientsFor(endpoints);
