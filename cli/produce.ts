@@ -87,8 +87,7 @@ function answeredWith(size: number, result: Tally): void {
   total.failed += result.failed;
   answered += size;
   progress();
-  if (result.accepted === 0 && result.failed === size)
-    stopped ??= `none of the ${size} events of a request got through`;
+  if (result.accepted === 0) stopped ??= `none of the ${size} events of a request got through`;
 }
 
 function sendingFailed(error: unknown): never {

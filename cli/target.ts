@@ -66,10 +66,9 @@ export function pointAwsClients(
     process.env.DYNAMODB_ENDPOINT = local.dynamodb;
     process.env.S3_ENDPOINT = local.s3;
   } else if (target.endpoint === undefined) {
-    // An empty <SERVICE>_ENDPOINT is unset: AWS itself.
-    for (const name of ['KINESIS_ENDPOINT', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT']) {
-      if (process.env[name] === '') delete process.env[name];
-    }
+    // AWS itself: no <SERVICE>_ENDPOINT left over from the shell (one naming the local pipeline
+    // would otherwise send "AWS" calls there).
+    for (const name of ['KINESIS_ENDPOINT', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT']) delete process.env[name];
   }
   process.env.AWS_REGION = target.region;
 }

@@ -12,7 +12,8 @@ const [command, producer, ...extra] = positionals;
 if (command === undefined) usage('no command: create, list or revoke');
 if (!TOKEN_COMMANDS.some((known) => known === command)) usage(`unknown command ${command}: create, list or revoke`);
 if (command !== 'list' && !producer) usage(`${command} needs a producer name`);
-if ((command === 'list' && producer) || extra.length > 0) usage(`unexpected ${[producer, ...extra].join(' ')}`);
+const unexpected = command === 'list' ? positionals.slice(1) : extra;
+if (unexpected.length > 0) usage(`unexpected ${unexpected.join(' ')}`);
 const sources = (values.sources ?? '')
   .split(',')
   .map((s) => s.trim())

@@ -9,9 +9,10 @@ import { stageParamNames } from './startCommand.ts';
 /**
  * `npm start`: the whole pipeline on this machine. USAGE below is its reference (`npm start -- --help`):
  * every flag and every KP_* variable it reads. Bad usage (an unknown flag, a malformed value, an
- * unknown --param) prints one `error:` line and the usage and exits 2 before anything is built or
- * started; a start or stop that fails prints one `error:` line and exits 1. Ctrl-C stops cleanly and
- * exits 0; a second Ctrl-C during the stop exits at once with 130.
+ * unknown --param) prints one `error:` line and the usage and exits 2 before the template is packaged
+ * or anything is started (the launcher has compiled the handlers by then); a start or stop that
+ * fails prints one `error:` line and exits 1. Ctrl-C stops cleanly and exits 0; a second Ctrl-C
+ * during the stop exits at once with 130.
  */
 
 /** The port variables: what each serves and its default (DEFAULT_PORTS). */

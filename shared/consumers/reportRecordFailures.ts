@@ -76,7 +76,9 @@ export function describeRecordFailures(failures: readonly RecordFailure[]): stri
   const byReason = new Map<string, string[]>();
   for (const { sequenceNumber, error } of failures) {
     const reason = oneLine(error.message || error.name);
-    byReason.set(reason, [...(byReason.get(reason) ?? []), sequenceNumber]);
+    const sequenceNumbers = byReason.get(reason);
+    if (sequenceNumbers) sequenceNumbers.push(sequenceNumber);
+    else byReason.set(reason, [sequenceNumber]);
   }
   const parts = [...byReason].slice(0, MAX_REASONS).map(([reason, sequenceNumbers]) => {
     const shown = sequenceNumbers.slice(0, MAX_RECORDS_PER_REASON).join(', ');

@@ -267,7 +267,14 @@ describe('npm start flags and signals', () => {
     process.kill(group, 'SIGINT');
     // The first Ctrl-C waits for the batch in flight, which never ends.
     expect(await exitWithin(run.exited, 2_000)).toBe('still running');
-    expect(run.output()).toContain('stopping: letting in-flight batches finish');
+    // The line comes through a pipe: wait for it rather than expect it after a fixed time.
+    await pollUntil(
+      async () => (run.output().includes('stopping: letting in-flight batches finish') ? true : undefined),
+      {
+        what: `npm start to say it is stopping (output so far: ${run.output()})`,
+        timeoutMs: 30_000,
+      },
+    );
     process.kill(group, 'SIGINT');
     expect(await exitWithin(run.exited, 10_000)).toBe(130);
   });

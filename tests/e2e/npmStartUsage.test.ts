@@ -180,7 +180,7 @@ describe('npm start, ports', () => {
     } finally {
       blocker.close();
     }
-  });
+  }, 240_000);
 });
 
 describe('npm start, Ctrl-C', () => {
@@ -210,7 +210,7 @@ describe('npm start, Ctrl-C', () => {
     expect(await exitWithin(run.exited, 120_000)).toBe(0);
     expect(run.output()).toMatch(/^stopped: .*checkpoints saved/m);
     expect(existsSync(endpointsFile)).toBe(false);
-  });
+  }, 360_000);
 
   it('what npm start runs, stopped by one SIGINT: says it stopped and exits 0', async () => {
     const runtime = await spawnRuntime({ localDir: await localDir('sigint'), env: FREE_PORTS_ENV });

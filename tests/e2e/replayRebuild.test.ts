@@ -238,6 +238,7 @@ describe('replay --rebuild of thousands of events over every shard', () => {
     const shard = shards.find(
       (s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined && s.ShardId?.endsWith('3'),
     );
+    expect(shard, 'an open shard whose id ends in 3').toBeDefined();
     const put = await kinesis.send(
       new PutRecordsCommand({
         StreamName: runtime.endpoints.streamName,

@@ -131,6 +131,23 @@ describe('npm run produce: where the events go (issue 13, point 1)', () => {
   });
 });
 
+describe('npm run produce: a request nothing got through', () => {
+  it('stops at a request whose every event the HTTP API refused, and says how many were not sent', async () => {
+    let requests = 0;
+    api.answer = (events, _request, response) => {
+      requests += 1;
+      const results = events.map((_, index) => ({ index, status: 'rejected', code: 'source_not_allowed' }));
+      response.writeHead(403, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ accepted: 0, rejected: events.length, failed: 0, results }));
+    };
+    const run = await produce(['--count', '20', '--batch', '5', '--concurrency', '1']);
+    expect(run.code).toBe(1);
+    expect(requests).toBe(1);
+    expect(run.stdout).toMatch(/sent 5 of 20 events .*: 0 accepted, 5 rejected, 0 failed/);
+    expect(run.stdout).toContain('stopped: none of the 5 events of a request got through; 15 events were not sent');
+  });
+});
+
 describe('npm run produce: failures in one line (issue 13, point 4)', () => {
   it('refuses an unknown option with one line and the usage, exit code 2', async () => {
     const run = await produce(['--cnt', '5']);

@@ -13,6 +13,8 @@ import { waitForDynamoDb } from '../../local/emulators/probes.ts';
  */
 
 let server: Server | undefined;
+/** Requests the slow endpoint has had. */
+let requests = 0;
 afterEach(() => {
   server?.close();
   vi.restoreAllMocks();
@@ -20,7 +22,7 @@ afterEach(() => {
 
 /** A DynamoDB endpoint that answers its first request after 3 s (as dynalite while LevelDB opens), later ones at once. */
 async function slowFirstAnswer(): Promise<string> {
-  let requests = 0;
+  requests = 0;
   server = createServer((req, res) => {
     req.resume();
     requests += 1;
@@ -41,5 +43,6 @@ describe('the DynamoDB readiness probe', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     await waitForDynamoDb(await slowFirstAnswer(), { region: 'us-east-1', timeoutMs: 30_000 });
     expect(warn.mock.calls.flat().join('\n')).not.toContain('requestTimeout');
+    expect(requests, 'the probe asked again after giving up on the slow first request').toBeGreaterThanOrEqual(2);
   });
 });

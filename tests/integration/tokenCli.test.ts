@@ -61,6 +61,12 @@ describe('npm run token: failures in one line (issue 13, point 4)', () => {
     expect(run.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it('names only the words it did not expect, not the producer', async () => {
+    const run = await token(['create', 'web', 'extra', '--sources', 'web-frontend']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe('error: unexpected extra');
+  });
+
   it('refuses an unknown command with the usage, exit code 2', async () => {
     const run = await token(['lst']);
     expect(run.code).toBe(2);

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type DestinationRequest, resolveDestination } from '../../cli/produce/destination.ts';
 import { Reasons, rateReport } from '../../cli/produce/report.ts';
+import { pointAwsClients } from '../../cli/target.ts';
 import { producersTable, type TableRequest } from '../../cli/token/table.ts';
 import type { LocalEndpoints } from '../../local/endpointsFile.ts';
 
@@ -133,5 +134,33 @@ describe('the summary of npm run produce', () => {
     });
     expect(rateReport(1000, 2.2, 500).missed).toBe(true);
     expect(rateReport(1000, 2, 0)).toEqual({ perSecond: 500, missed: false });
+  });
+});
+
+describe('pointAwsClients', () => {
+  const NAMES = ['KINESIS_ENDPOINT', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'AWS_REGION'] as const;
+  const saved = Object.fromEntries(NAMES.map((name) => [name, process.env[name]]));
+  afterEach(() => {
+    for (const name of NAMES) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  it('leaves no endpoint variable for AWS itself, even one naming the local pipeline', () => {
+    process.env.DYNAMODB_ENDPOINT = local.dynamodb;
+    process.env.KINESIS_ENDPOINT = '';
+    pointAwsClients({ region: 'eu-west-1', local: false }, local);
+    expect(process.env.DYNAMODB_ENDPOINT).toBeUndefined();
+    expect(process.env.KINESIS_ENDPOINT).toBeUndefined();
+    expect(process.env.AWS_REGION).toBe('eu-west-1');
+  });
+
+  it('keeps an explicit endpoint, and points every client at the local pipeline for it', () => {
+    process.env.KINESIS_ENDPOINT = 'http://127.0.0.1:9999';
+    pointAwsClients({ endpoint: 'http://127.0.0.1:9999', region: 'us-east-1', local: false }, local);
+    expect(process.env.KINESIS_ENDPOINT).toBe('http://127.0.0.1:9999');
+    pointAwsClients({ region: 'us-east-1', local: true }, local);
+    expect(process.env.DYNAMODB_ENDPOINT).toBe(local.dynamodb);
   });
 });
