@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { failWith, parseCommandLine, usageError } from '../cli/commandLine.ts';
-import { DEFAULT_PORTS, start } from './runtime.ts';
+import { DEFAULT_PORTS, type LocalRuntime, start } from './runtime.ts';
 import { stageParamNames } from './startCommand.ts';
 
 /**
@@ -199,6 +199,44 @@ const consumerCrashRate = crashRate(process.env.KP_FAULT_CONSUMER_CRASH_RATE);
 const stageParams = await params(values.param);
 const localDir = resolve(process.env.KP_LOCAL_DIR || '.local');
 const endpointsFile = join(localDir, 'endpoints.json');
+/**
+ * One Ctrl-C can arrive twice: the terminal signals the whole process group, and our parent (npm,
+ * or tsx when run through it) relays the signal to us as well. A repeat this
+ * soon is that echo, not the user pressing Ctrl-C again.
+ */
+const SAME_SIGNAL_MS = 1_000;
+
+/** The running pipeline, once start() has returned; a Ctrl-C before that stops it as soon as it has. */
+let running: LocalRuntime | undefined;
+let stoppingSince: number | undefined;
+
+function stopAndExit(runtime: LocalRuntime): void {
+  runtime.stop().then(
+    () => {
+      console.log(`stopped: in-flight batches finished, checkpoints saved, data kept in ${join(localDir, 'data')}`);
+      process.exit(0);
+    },
+    (error: unknown) => failWith(`the local pipeline did not stop cleanly: ${messageOf(error)}`),
+  );
+}
+
+// Installed before the start, so that no Ctrl-C (endpoints.json is written within start()) meets
+// Node.js's default handler, which would kill the process without a stop.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
+      // A second Ctrl-C means "now": a stop can hang on a batch whose function never returns. The
+      // exit code is the shell's for death by that signal (130 for SIGINT).
+      console.error(`\n${signal} again: exiting without waiting for the stop to finish`);
+      process.exit(128 + constants.signals[signal]);
+    }
+    stoppingSince = Date.now();
+    console.log('\nstopping: letting in-flight batches finish, saving checkpoints ... (Ctrl-C again to exit at once)');
+    if (running) stopAndExit(running);
+  });
+}
+
 const started = Date.now();
 const runtime = await start({
   dataDir: join(localDir, 'data'),
@@ -214,19 +252,27 @@ const runtime = await start({
   consumerCrashRate,
   ports,
 }).catch((error: unknown) => failWith(`the local pipeline did not start: ${startFailure(error, ports)}`));
+running = runtime;
+// A Ctrl-C during the start: stop now, with no banner for a pipeline about to go.
+if (stoppingSince !== undefined) stopAndExit(runtime);
+else printBanner(runtime);
 
-const { endpoints } = runtime;
-/** `archive enhanced fan-out (pushed), aggregate shared throughput (polled)`: how each mapping reads (the *StreamReads params). */
-const consumerReads = runtime.app.eventSourceMappings
-  .map((mapping) => {
-    const fn = runtime.app.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId);
-    const name = fn?.name.replace(`kinesis-pipeline-${runtime.app.stage}-`, '') ?? mapping.logicalId;
-    const reads =
-      mapping.consumerLogicalId === undefined ? 'shared throughput (GetRecords, polled)' : 'enhanced fan-out (pushed)';
-    return `${name} ${reads}`;
-  })
-  .join(', ');
-console.log(`
+/** What `npm start` prints once the pipeline runs: every endpoint, the dev token, a first request. */
+function printBanner(runtime: LocalRuntime): void {
+  const { endpoints } = runtime;
+  /** `archive enhanced fan-out (pushed), aggregate shared throughput (polled)`: how each mapping reads (the *StreamReads params). */
+  const consumerReads = runtime.app.eventSourceMappings
+    .map((mapping) => {
+      const fn = runtime.app.functions.find((candidate) => candidate.logicalId === mapping.functionLogicalId);
+      const name = fn?.name.replace(`kinesis-pipeline-${runtime.app.stage}-`, '') ?? mapping.logicalId;
+      const reads =
+        mapping.consumerLogicalId === undefined
+          ? 'shared throughput (GetRecords, polled)'
+          : 'enhanced fan-out (pushed)';
+      return `${name} ${reads}`;
+    })
+    .join(', ');
+  console.log(`
 kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   Dashboard  ${endpoints.httpApi}/#token=${endpoints.token}
@@ -246,32 +292,4 @@ kinesis-pipeline is running locally (started in ${((Date.now() - started) / 1000
 
 Endpoints written to ${endpointsFile}. Ctrl-C stops.
 `);
-
-/**
- * One Ctrl-C can arrive twice: the terminal signals the whole process group, and our parent (npm,
- * or tsx when run through it) relays the signal to us as well. A repeat this
- * soon is that echo, not the user pressing Ctrl-C again.
- */
-const SAME_SIGNAL_MS = 1_000;
-
-let stoppingSince: number | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stoppingSince !== undefined) {
-      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
-      // A second Ctrl-C means "now": a stop can hang on a batch whose function never returns. The
-      // exit code is the shell's for death by that signal (130 for SIGINT).
-      console.error(`\n${signal} again: exiting without waiting for the stop to finish`);
-      process.exit(128 + constants.signals[signal]);
-    }
-    stoppingSince = Date.now();
-    console.log('\nstopping: letting in-flight batches finish, saving checkpoints ... (Ctrl-C again to exit at once)');
-    runtime.stop().then(
-      () => {
-        console.log(`stopped: in-flight batches finished, checkpoints saved, data kept in ${join(localDir, 'data')}`);
-        process.exit(0);
-      },
-      (error: unknown) => failWith(`the local pipeline did not stop cleanly: ${messageOf(error)}`),
-    );
-  });
 }
